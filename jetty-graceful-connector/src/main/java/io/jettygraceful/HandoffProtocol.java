@@ -1,0 +1,77 @@
+package io.jettygraceful;
+
+/**
+ * The protocol between a running Jetty (the <em>parent</em>) and the replacement JVM it starts (the <em>child</em>).
+ * This class is the one place it is written down; {@code docs/PROTOCOL.md} repeats it for readers without the source.
+ *
+ * <h2>File descriptors in the child</h2>
+ * <ul>
+ *   <li>0, 1, 2: inherited from the parent unchanged (logs stay attached to the same stdout/stderr).</li>
+ *   <li>3 … 3+n-1: the n listening sockets, in the order of the parent's {@code InheritedServerConnector}s
+ *       (systemd's {@code SD_LISTEN_FDS_START} layout). Each is a dup of the parent's listener: the same socket,
+ *       so connections waiting in its accept queue are served by whichever process accepts them.</li>
+ *   <li>3+n: the <em>control socket</em>, one end of a Unix stream socket pair the parent created.</li>
+ *   <li>nothing else: the spawn closes every other fd (posix_spawn with closefrom), so no file, pipe or client
+ *       connection of the parent reaches the child.</li>
+ * </ul>
+ *
+ * <h2>Environment of the child</h2>
+ * The parent's environment, minus {@code LISTEN_PID}, {@code LISTEN_FDS}, {@code LISTEN_FDNAMES} and every
+ * {@code JETTY_GRACEFUL_*} variable, plus:
+ * <ul>
+ *   <li>{@value #LISTEN_FDS} = n, {@value #LISTEN_FDNAMES} = the n names joined with {@code :} (systemd's format);</li>
+ *   <li>{@value #PARENT_PID} = the parent's pid;</li>
+ *   <li>{@value #CONTROL_FD} = 3+n;</li>
+ *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1).</li>
+ * </ul>
+ * {@code LISTEN_PID} is not set: posix_spawn cannot know the child's pid before exec. Instead the child accepts the
+ * handoff only when the fd named by {@value #CONTROL_FD} is a Unix socket whose peer (SO_PEERCRED, fixed when the
+ * pair was created) is the process named by {@value #PARENT_PID}. A process the child later starts itself inherits
+ * these variables (a JVM cannot unset its environment) but not that fd, so it ignores them; this stays true even
+ * after the parent has died, unlike a check of {@code getppid()}. When {@code LISTEN_PID} is set the variables follow
+ * systemd's rules instead, and the JETTY_GRACEFUL variables are ignored.
+ *
+ * <h2>Messages on the control socket</h2>
+ * ASCII lines ending in {@code \n}.
+ * <ol>
+ *   <li>child to parent: {@value #READY} {@code <pid>} once its {@code Server} has started and its readiness check
+ *       (if any) has passed; or {@value #FAILED} {@code <reason>} when it cannot start, after which it exits.
+ *       Until then the child's connectors do not accept: the parent alone serves.</li>
+ *   <li>parent to child: {@value #GO}, sent after the parent has committed to the handoff (and, under systemd,
+ *       after it sent {@code MAINPID}). The parent then stops accepting, drains and exits. On {@value #GO}, or
+ *       at end of stream (the parent died), the child starts accepting and becomes a normal server that may itself
+ *       restart.</li>
+ * </ol>
+ *
+ * <h2>Timeouts and failure</h2>
+ * The parent waits for {@value #READY} at most the ready timeout (default 60 s). On timeout, on {@value #FAILED},
+ * or when the control socket reaches end of stream first (the child died), the parent sends SIGTERM to the child,
+ * waits up to the kill grace period (default 5 s) for it to exit, then SIGKILL, and always reaps it. The parent keeps
+ * serving and may try again.
+ *
+ * <h2>Who closes what</h2>
+ * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the
+ * handoff ends (either way). Its own listeners it closes only when it stops, which never shuts the shared socket
+ * down. The child owns fds 3 … 3+n: the registry sets FD_CLOEXEC on them and keeps them open for the life of the
+ * JVM; each connector start gets its own dup of its socket and closes only that.
+ */
+public final class HandoffProtocol
+{
+    /** systemd's first passed fd. */
+    public static final int LISTEN_FDS_START = 3;
+    public static final String LISTEN_PID = "LISTEN_PID";
+    public static final String LISTEN_FDS = "LISTEN_FDS";
+    public static final String LISTEN_FDNAMES = "LISTEN_FDNAMES";
+    public static final String PARENT_PID = "JETTY_GRACEFUL_PARENT_PID";
+    public static final String CONTROL_FD = "JETTY_GRACEFUL_CONTROL_FD";
+    public static final String GENERATION = "JETTY_GRACEFUL_GENERATION";
+    /** Prefix of every variable of this protocol: all are removed before new ones are set. */
+    public static final String PREFIX = "JETTY_GRACEFUL_";
+    public static final String READY = "READY";
+    public static final String FAILED = "FAILED";
+    public static final String GO = "GO";
+
+    private HandoffProtocol()
+    {
+    }
+}

@@ -1,0 +1,33 @@
+package io.jettygraceful;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One listening socket this process inherited, as validated by {@link InheritedSockets}.
+ *
+ * <p>The fd is owned by the registry and stays open, with FD_CLOEXEC set, for the life of the JVM: users of it
+ * (a connector) take their own dup and close only that.</p>
+ *
+ * @param fd      the inherited fd (3, 4, …)
+ * @param index   its position among the inherited fds, from 0
+ * @param name    its name from LISTEN_FDNAMES, or {@code null} when none was given
+ * @param ipv6    whether it is an IPv6 socket (else IPv4)
+ * @param address the address it is bound to, as the kernel reports it
+ */
+public record InheritedSocket(int fd, int index, String name, boolean ipv6, InetSocketAddress address)
+{
+    /** @return e.g. {@code fd 3 'http' 127.0.0.1:8080} */
+    public String describe()
+    {
+        return "fd " + fd + (name != null ? " '" + name + "'" : "") + " " + hostAndPort(address);
+    }
+
+    static String hostAndPort(InetSocketAddress address)
+    {
+        String host = address.getAddress().getHostAddress();
+        int zone = host.indexOf('%');
+        if (zone >= 0)
+            host = host.substring(0, zone);
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+}

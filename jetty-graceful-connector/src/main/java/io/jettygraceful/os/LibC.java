@@ -1,0 +1,77 @@
+package io.jettygraceful.os;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.byref.IntByReference;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+
+/**
+ * The libc functions {@link LinuxOs} needs, bound with jnr-ffi. Package-private: only {@link LinuxOs} calls these,
+ * and only it knows the Linux constants and struct layouts they take.
+ */
+public interface LibC
+{
+    int getpid();
+
+    int getppid();
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int dup2(int oldFd, int newFd);
+
+    int close(int fd);
+
+    int socket(int domain, int type, int protocol);
+
+    int socketpair(int domain, int type, int protocol, @Out int[] fds);
+
+    int getsockopt(int fd, int level, int option, @Out Pointer value, @In @Out IntByReference length);
+
+    int getsockname(int fd, @Out Pointer address, @In @Out IntByReference length);
+
+    @ssize_t
+    long sendto(int fd, @In Pointer buffer, @size_t long length, int flags, @In Pointer address, int addressLength);
+
+    @ssize_t
+    long read(int fd, @Out byte[] buffer, @size_t long count);
+
+    @ssize_t
+    long write(int fd, @In byte[] buffer, @size_t long count);
+
+    int poll(Pointer fds, long count, int timeoutMillis);
+
+    int kill(int pid, int signal);
+
+    int waitpid(int pid, @Out int[] status, int options);
+
+    String strerror(int errno);
+
+    int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
+
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int target);
+
+    int posix_spawn_file_actions_addclose(Pointer fileActions, int fd);
+
+    /** glibc 2.34 and later; absent elsewhere (then UnsatisfiedLinkError). */
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    int posix_spawnattr_init(Pointer attributes);
+
+    int posix_spawnattr_destroy(Pointer attributes);
+
+    int posix_spawnattr_setflags(Pointer attributes, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attributes, Pointer sigset);
+
+    int posix_spawnattr_setsigdefault(Pointer attributes, Pointer sigset);
+
+    int sigemptyset(Pointer sigset);
+
+    int sigaddset(Pointer sigset, int signal);
+}

@@ -1,0 +1,435 @@
+package io.jettygraceful.os;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * {@link Os} for Linux (glibc or musl, x86_64 and aarch64: the constants below are the same on both), through
+ * jnr-ffi. Thread-safe: it keeps no state besides the loaded library.
+ */
+final class LinuxOs implements Os
+{
+    private static final int F_GETFD = 1;
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_TYPE = 3;
+    private static final int SO_PEERCRED = 17;
+    private static final int SO_ACCEPTCONN = 30;
+    private static final int SO_DOMAIN = 39;
+    private static final int MSG_NOSIGNAL = 0x4000;
+    private static final int WNOHANG = 1;
+    private static final int EINTR = 4;
+    private static final int ENOENT = 2;
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    private static final short POLLIN = 0x1;
+    private static final int SIGKILL = 9;
+    private static final int SIGSTOP = 19;
+    /** Larger than glibc's posix_spawn_file_actions_t (80), posix_spawnattr_t (336) and sigset_t (128). */
+    private static final int OPAQUE_STRUCT_SIZE = 1024;
+
+    private final LibC libc;
+    private final Runtime runtime;
+    private volatile boolean closeFromAvailable = true;
+
+    LinuxOs()
+    {
+        // jffi would otherwise use sun.misc.Unsafe memory access, which JDK 24+ warns about on stderr.
+        if (System.getProperty("jffi.unsafe.disabled") == null)
+            System.setProperty("jffi.unsafe.disabled", "true");
+        libc = LibraryLoader.create(LibC.class).load("c");
+        runtime = Runtime.getRuntime(libc);
+        libc.getpid();
+    }
+
+    @Override
+    public int pid()
+    {
+        return libc.getpid();
+    }
+
+    @Override
+    public int parentPid()
+    {
+        return libc.getppid();
+    }
+
+    @Override
+    public FdDescription describe(int fd)
+    {
+        String target;
+        try
+        {
+            target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+        }
+        catch (NoSuchFileException x)
+        {
+            return new FdDescription(fd, null, null);
+        }
+        catch (IOException x)
+        {
+            target = libc.fcntl(fd, F_GETFD, 0) < 0 ? null : "unknown";
+        }
+        if (target == null || !target.startsWith("socket:"))
+            return new FdDescription(fd, target, null);
+
+        int family = intOption(fd, SO_DOMAIN);
+        int type = intOption(fd, SO_TYPE);
+        boolean listening = intOption(fd, SO_ACCEPTCONN) == 1;
+        InetSocketAddress local = null;
+        int peerPid = 0;
+        if (family == FdDescription.SocketInfo.AF_INET || family == FdDescription.SocketInfo.AF_INET6)
+            local = localAddress(fd);
+        else if (family == FdDescription.SocketInfo.AF_UNIX)
+            peerPid = peerPid(fd);
+        return new FdDescription(fd, target, new FdDescription.SocketInfo(family, type, listening, local, peerPid));
+    }
+
+    private int intOption(int fd, int option)
+    {
+        Pointer value = Memory.allocateDirect(runtime, 4, true);
+        IntByReference length = new IntByReference(4);
+        if (libc.getsockopt(fd, SOL_SOCKET, option, value, length) != 0)
+            return -1;
+        return value.getInt(0);
+    }
+
+    private int peerPid(int fd)
+    {
+        Pointer ucred = Memory.allocateDirect(runtime, 12, true);
+        IntByReference length = new IntByReference(12);
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) != 0)
+            return 0;
+        return ucred.getInt(0);
+    }
+
+    private InetSocketAddress localAddress(int fd)
+    {
+        Pointer address = Memory.allocateDirect(runtime, 128, true);
+        IntByReference length = new IntByReference(128);
+        if (libc.getsockname(fd, address, length) != 0)
+            return null;
+        int family = address.getShort(0) & 0xffff;
+        int port = ((address.getByte(2) & 0xff) << 8) | (address.getByte(3) & 0xff);
+        byte[] ip;
+        if (family == FdDescription.SocketInfo.AF_INET)
+        {
+            ip = new byte[4];
+            address.get(4, ip, 0, 4);
+        }
+        else
+        {
+            ip = new byte[16];
+            address.get(8, ip, 0, 16);
+        }
+        try
+        {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
+        }
+        catch (UnknownHostException x)
+        {
+            return null;
+        }
+    }
+
+    @Override
+    public void setCloseOnExec(int fd) throws OsException
+    {
+        int flags = libc.fcntl(fd, F_GETFD, 0);
+        if (flags < 0 || libc.fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0)
+            throw failure("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)");
+    }
+
+    @Override
+    public int duplicate(int fd, int lowest) throws OsException
+    {
+        int copy = libc.fcntl(fd, F_DUPFD_CLOEXEC, lowest);
+        if (copy < 0)
+            throw failure("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + lowest + ")");
+        return copy;
+    }
+
+    @Override
+    public void duplicateOnto(int fd, int target) throws OsException
+    {
+        while (libc.dup2(fd, target) < 0)
+        {
+            if (errno() != EINTR)
+                throw failure("dup2(" + fd + ", " + target + ")");
+        }
+    }
+
+    @Override
+    public void close(int fd)
+    {
+        libc.close(fd);
+    }
+
+    @Override
+    public int[] socketPair() throws OsException
+    {
+        int[] fds = new int[2];
+        if (libc.socketpair(FdDescription.SocketInfo.AF_UNIX, FdDescription.SocketInfo.SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+            throw failure("socketpair(AF_UNIX, SOCK_STREAM)");
+        return fds;
+    }
+
+    @Override
+    public int spawn(List<String> argv, Map<String, String> env, Map<Integer, Integer> fdMap) throws OsException
+    {
+        if (argv.isEmpty())
+            throw new OsException("spawn: empty command", 0);
+        int firstFree = 3;
+        for (int target : fdMap.keySet())
+        {
+            if (target < 3)
+                throw new OsException("spawn: target fd " + target + " is below 3", 0);
+            firstFree = Math.max(firstFree, target + 1);
+        }
+
+        // Copy every source above every target first, so that no dup2 in the child overwrites a source it still needs.
+        List<Integer> staged = new ArrayList<>();
+        Pointer actions = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        Pointer attributes = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        boolean actionsReady = false;
+        boolean attributesReady = false;
+        try
+        {
+            checkZero(libc.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+            actionsReady = true;
+            for (Map.Entry<Integer, Integer> entry : fdMap.entrySet())
+            {
+                int copy = duplicate(entry.getValue(), firstFree);
+                staged.add(copy);
+                checkZero(libc.posix_spawn_file_actions_adddup2(actions, copy, entry.getKey()), "posix_spawn_file_actions_adddup2");
+            }
+            addCloseAllFrom(actions, firstFree);
+
+            checkZero(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
+            attributesReady = true;
+            Pointer emptyMask = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+            libc.sigemptyset(emptyMask);
+            Pointer defaults = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+            libc.sigemptyset(defaults);
+            for (int signal = 1; signal < 32; signal++)
+            {
+                if (signal != SIGKILL && signal != SIGSTOP)
+                    libc.sigaddset(defaults, signal);
+            }
+            checkZero(libc.posix_spawnattr_setsigmask(attributes, emptyMask), "posix_spawnattr_setsigmask");
+            checkZero(libc.posix_spawnattr_setsigdefault(attributes, defaults), "posix_spawnattr_setsigdefault");
+            checkZero(libc.posix_spawnattr_setflags(attributes, (short)(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)), "posix_spawnattr_setflags");
+
+            List<String> envList = new ArrayList<>(env.size());
+            env.forEach((k, v) -> envList.add(k + "=" + v));
+            int[] pid = new int[1];
+            int error = libc.posix_spawnp(pid, argv.get(0), actions, attributes, stringArray(argv), stringArray(envList));
+            if (error != 0)
+                throw new OsException("cannot start " + argv.get(0) + ": " + libc.strerror(error) +
+                    (error == ENOENT ? " (no such program on PATH)" : ""), error);
+            return pid[0];
+        }
+        finally
+        {
+            if (actionsReady)
+                libc.posix_spawn_file_actions_destroy(actions);
+            if (attributesReady)
+                libc.posix_spawnattr_destroy(attributes);
+            for (int copy : staged)
+                libc.close(copy);
+        }
+    }
+
+    private void addCloseAllFrom(Pointer actions, int from) throws OsException
+    {
+        if (closeFromAvailable)
+        {
+            try
+            {
+                checkZero(libc.posix_spawn_file_actions_addclosefrom_np(actions, from), "posix_spawn_file_actions_addclosefrom_np");
+                return;
+            }
+            catch (UnsatisfiedLinkError x)
+            {
+                closeFromAvailable = false;
+            }
+        }
+        // Older C libraries: close what is open now. An fd opened by another thread after this listing would leak.
+        for (int fd : openFds())
+        {
+            if (fd >= from)
+                checkZero(libc.posix_spawn_file_actions_addclose(actions, fd), "posix_spawn_file_actions_addclose");
+        }
+    }
+
+    private Pointer stringArray(List<String> strings)
+    {
+        int size = runtime.addressSize();
+        Pointer array = Memory.allocateDirect(runtime, (strings.size() + 1) * size, true);
+        for (int i = 0; i < strings.size(); i++)
+        {
+            byte[] bytes = strings.get(i).getBytes(StandardCharsets.UTF_8);
+            Pointer string = Memory.allocateDirect(runtime, bytes.length + 1, true);
+            string.put(0, bytes, 0, bytes.length);
+            array.putPointer((long)i * size, string);
+        }
+        return array;
+    }
+
+    @Override
+    public ExitStatus reap(int pid, boolean block) throws OsException
+    {
+        int[] status = new int[1];
+        while (true)
+        {
+            int result = libc.waitpid(pid, status, block ? 0 : WNOHANG);
+            if (result == pid)
+                return ExitStatus.fromWaitStatus(status[0]);
+            if (result == 0)
+                return null;
+            if (errno() != EINTR)
+                throw failure("waitpid(" + pid + ")");
+        }
+    }
+
+    @Override
+    public boolean signal(int pid, Signal signal) throws OsException
+    {
+        if (libc.kill(pid, signal.number()) == 0)
+            return true;
+        if (errno() == 3) // ESRCH
+            return false;
+        throw failure("kill(" + pid + ", SIG" + signal + ")");
+    }
+
+    @Override
+    public int read(int fd, byte[] buffer, long timeoutMillis) throws OsException
+    {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        Pointer pollFd = Memory.allocateDirect(runtime, 8, true);
+        while (true)
+        {
+            long remaining = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            pollFd.putInt(0, fd);
+            pollFd.putShort(4, POLLIN);
+            pollFd.putShort(6, (short)0);
+            int ready = libc.poll(pollFd, 1, (int)Math.min(Integer.MAX_VALUE, remaining));
+            if (ready < 0)
+            {
+                if (errno() == EINTR)
+                    continue;
+                throw failure("poll(" + fd + ")");
+            }
+            if (ready == 0)
+                return -1;
+            long count = libc.read(fd, buffer, buffer.length);
+            if (count >= 0)
+                return (int)count;
+            if (errno() != EINTR)
+                throw failure("read(" + fd + ")");
+        }
+    }
+
+    @Override
+    public void write(int fd, byte[] data) throws OsException
+    {
+        int offset = 0;
+        while (offset < data.length)
+        {
+            byte[] rest = offset == 0 ? data : java.util.Arrays.copyOfRange(data, offset, data.length);
+            long count = libc.write(fd, rest, rest.length);
+            if (count < 0)
+            {
+                if (errno() == EINTR)
+                    continue;
+                throw failure("write(" + fd + ")");
+            }
+            offset += (int)count;
+        }
+    }
+
+    @Override
+    public List<Integer> openFds() throws OsException
+    {
+        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd")))
+        {
+            List<Integer> fds = new ArrayList<>();
+            entries.forEach(p -> fds.add(Integer.parseInt(p.getFileName().toString())));
+            fds.sort(null);
+            return fds;
+        }
+        catch (IOException x)
+        {
+            throw new OsException("cannot list /proc/self/fd: " + x.getMessage(), 0);
+        }
+    }
+
+    @Override
+    public void sendDatagram(String address, byte[] payload) throws OsException
+    {
+        byte[] path = address.getBytes(StandardCharsets.UTF_8);
+        boolean abstractAddress = address.startsWith("@");
+        if (path.length > 107)
+            throw new OsException("Unix socket address too long (" + path.length + " bytes, at most 107): " + address, 0);
+        Pointer sockaddr = Memory.allocateDirect(runtime, 110, true);
+        sockaddr.putShort(0, (short)FdDescription.SocketInfo.AF_UNIX);
+        sockaddr.put(2, path, 0, path.length);
+        if (abstractAddress)
+            sockaddr.putByte(2, (byte)0);
+        int length = 2 + path.length + (abstractAddress ? 0 : 1);
+
+        int fd = libc.socket(FdDescription.SocketInfo.AF_UNIX, FdDescription.SocketInfo.SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            throw failure("socket(AF_UNIX, SOCK_DGRAM)");
+        try
+        {
+            Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, payload.length), true);
+            buffer.put(0, payload, 0, payload.length);
+            while (libc.sendto(fd, buffer, payload.length, MSG_NOSIGNAL, sockaddr, length) < 0)
+            {
+                if (errno() != EINTR)
+                    throw failure("sendto(" + address + ")");
+            }
+        }
+        finally
+        {
+            libc.close(fd);
+        }
+    }
+
+    private int errno()
+    {
+        return runtime.getLastError();
+    }
+
+    private void checkZero(int result, String call) throws OsException
+    {
+        if (result != 0)
+            throw new OsException(call + " failed: " + libc.strerror(result), result);
+    }
+
+    private OsException failure(String call)
+    {
+        int errno = errno();
+        return new OsException(call + " failed: " + libc.strerror(errno), errno);
+    }
+}

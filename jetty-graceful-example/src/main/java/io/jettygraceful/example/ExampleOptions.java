@@ -1,0 +1,102 @@
+package io.jettygraceful.example;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Command-line options of the example server. Every option has a default; a bad value is an
+ * {@link IllegalArgumentException} whose message names the option and the expected form.
+ */
+final class ExampleOptions
+{
+    String host = null;
+    /** The port to bind; {@code null} when not given (8081 then, unless sockets are inherited). */
+    Integer port = null;
+    Duration drainTimeout = Duration.ofSeconds(30);
+    Duration readyTimeout = Duration.ofSeconds(60);
+    String pidFile = null;
+    int acceptors = -1;
+
+    static final String USAGE = String.join("\n",
+        "usage: java -jar jetty-graceful-example.jar [options]",
+        "  --host HOST            address to bind when no socket is inherited (default: all addresses)",
+        "  --port PORT            port to bind when no socket is inherited (default: 8081; 0 = any free port);\n" +
+        "                         with an inherited socket, a different PORT is warned about",
+        "  --drain-timeout DUR    how long a replaced process finishes in-flight requests (default: 30s)",
+        "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
+        "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
+        "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
+        "Durations: 500ms, 30s, 2m. Send SIGHUP to restart with zero downtime.");
+
+    static ExampleOptions parse(String[] args)
+    {
+        ExampleOptions options = new ExampleOptions();
+        for (int i = 0; i < args.length; i++)
+        {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h"))
+                throw new IllegalArgumentException(USAGE);
+            if (i + 1 >= args.length)
+                throw new IllegalArgumentException("option " + arg + " needs a value\n" + USAGE);
+            String value = args[++i];
+            switch (arg)
+            {
+                case "--host" -> options.host = value;
+                case "--port" -> options.port = parsePort(value);
+                case "--drain-timeout" -> options.drainTimeout = parseDuration(arg, value);
+                case "--ready-timeout" -> options.readyTimeout = parseDuration(arg, value);
+                case "--pid-file" -> options.pidFile = value;
+                case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
+                default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+            }
+        }
+        return options;
+    }
+
+    private static int parsePort(String value)
+    {
+        return parseInt("--port", value, 0, 65535);
+    }
+
+    private static int parseInt(String option, String value, int min, int max)
+    {
+        try
+        {
+            int number = Integer.parseInt(value);
+            if (number >= min && number <= max)
+                return number;
+        }
+        catch (NumberFormatException ignored)
+        {
+            // reported below
+        }
+        throw new IllegalArgumentException(option + " " + value + ": expected a whole number from " + min + " to " + max);
+    }
+
+    /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, or a bare number of seconds. */
+    static Duration parseDuration(String option, String value)
+    {
+        String text = value.trim().toLowerCase(Locale.ROOT);
+        try
+        {
+            if (text.endsWith("ms"))
+                return nonNegative(option, value, Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2))));
+            if (text.endsWith("s"))
+                return nonNegative(option, value, Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1))));
+            if (text.endsWith("m"))
+                return nonNegative(option, value, Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1))));
+            return nonNegative(option, value, Duration.ofSeconds(Long.parseLong(text)));
+        }
+        catch (NumberFormatException x)
+        {
+            throw new IllegalArgumentException(option + " " + value + ": expected a duration such as 500ms, 30s or 2m");
+        }
+    }
+
+    private static Duration nonNegative(String option, String value, Duration duration)
+    {
+        if (duration.isNegative())
+            throw new IllegalArgumentException(option + " " + value + ": a duration cannot be negative");
+        return duration;
+    }
+}

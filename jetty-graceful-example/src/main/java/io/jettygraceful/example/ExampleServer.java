@@ -1,0 +1,108 @@
+package io.jettygraceful.example;
+
+import java.util.List;
+
+import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InheritedSocket;
+import io.jettygraceful.InheritedSocketException;
+import io.jettygraceful.InheritedSockets;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runnable example: an embedded Jetty serving {@code /uuid}, {@code /delayed} and {@code /status} on every socket
+ * it inherited (one connector per socket), or on {@code --host}/{@code --port} when it inherited none.
+ *
+ * <p>Exit codes: 0 after a normal stop, 2 for bad options or bad inherited sockets (the message says which and how
+ * to fix it), 1 for any other start failure.</p>
+ */
+public final class ExampleServer
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ExampleServer.class);
+
+    private ExampleServer()
+    {
+    }
+
+    public static void main(String[] args)
+    {
+        ExampleOptions options;
+        try
+        {
+            options = ExampleOptions.parse(args);
+        }
+        catch (IllegalArgumentException x)
+        {
+            System.err.println(x.getMessage());
+            System.exit(2);
+            return;
+        }
+        try
+        {
+            run(options);
+        }
+        catch (Throwable x)
+        {
+            InheritedSocketException socketProblem = findSocketProblem(x);
+            if (socketProblem != null)
+            {
+                LOG.error("Cannot start: {}", socketProblem.getMessage());
+                System.exit(2);
+            }
+            LOG.error("Cannot start: {}", x.toString(), x);
+            System.exit(1);
+        }
+    }
+
+    private static void run(ExampleOptions options) throws Exception
+    {
+        InheritedSockets inherited = InheritedSockets.get();
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("example");
+        Server server = new Server(threads);
+        server.setStopAtShutdown(true);
+
+        int connectorCount = Math.max(1, inherited.sockets().size());
+        List<InheritedServerConnector> connectors = new java.util.ArrayList<>();
+        for (int i = 0; i < connectorCount; i++)
+        {
+            InheritedServerConnector connector = new InheritedServerConnector(server, options.acceptors, -1);
+            connector.setHost(options.host);
+            connector.setPort(options.port != null ? options.port : inherited.sockets().isEmpty() ? 8081 : 0);
+            server.addConnector(connector);
+            connectors.add(connector);
+        }
+
+        server.setHandler(new ExampleHandler(inherited, connectors, () -> ""));
+        server.start();
+
+        StringBuilder listeners = new StringBuilder();
+        for (InheritedServerConnector connector : connectors)
+        {
+            InheritedSocket socket = connector.getInheritedSocket();
+            listeners.append(listeners.length() == 0 ? "" : ", ")
+                .append(socket != null ? "inherited " + socket.describe() : "bound " + connector.getListenAddress());
+        }
+        LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
+            ExampleHandler.PROCESS_UUID, listeners);
+        server.join();
+    }
+
+    private static InheritedSocketException findSocketProblem(Throwable x)
+    {
+        for (Throwable t = x; t != null; t = t.getCause())
+        {
+            if (t instanceof InheritedSocketException problem)
+                return problem;
+            for (Throwable suppressed : t.getSuppressed())
+            {
+                InheritedSocketException found = findSocketProblem(suppressed);
+                if (found != null)
+                    return found;
+            }
+        }
+        return null;
+    }
+}
