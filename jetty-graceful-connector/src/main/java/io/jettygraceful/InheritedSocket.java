@@ -22,7 +22,7 @@ public record InheritedSocket(int fd, int index, String name, boolean ipv6, Inet
         return "fd " + fd + (name != null ? " '" + name + "'" : "") + " " + hostAndPort(address);
     }
 
-    static String hostAndPort(InetSocketAddress address)
+    public static String hostAndPort(InetSocketAddress address)
     {
         String host = address.getAddress().getHostAddress();
         int zone = host.indexOf('%');

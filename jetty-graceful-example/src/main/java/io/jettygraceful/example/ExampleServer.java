@@ -2,6 +2,7 @@ package io.jettygraceful.example;
 
 import java.util.List;
 
+import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedSocketException;
@@ -75,7 +76,16 @@ public final class ExampleServer
             connectors.add(connector);
         }
 
-        server.setHandler(new ExampleHandler(inherited, connectors, () -> ""));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setDrainTimeout(options.drainTimeout);
+        restart.setReadyTimeout(options.readyTimeout);
+        server.addBean(restart);
+
+        server.setHandler(new ExampleHandler(inherited, connectors, () ->
+            "\"restartsSucceeded\":" + restart.getRestartsSucceeded() +
+            ",\"restartsFailed\":" + restart.getRestartsFailed() +
+            ",\"restarting\":" + restart.isRestarting() +
+            ",\"handedOff\":" + restart.isHandedOff()));
         server.start();
 
         StringBuilder listeners = new StringBuilder();
@@ -83,7 +93,7 @@ public final class ExampleServer
         {
             InheritedSocket socket = connector.getInheritedSocket();
             listeners.append(listeners.length() == 0 ? "" : ", ")
-                .append(socket != null ? "inherited " + socket.describe() : "bound " + connector.getListenAddress());
+                .append(socket != null ? "inherited " + socket.describe() : "bound " + io.jettygraceful.InheritedSocket.hostAndPort(connector.getListenAddress()));
         }
         LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
             ExampleHandler.PROCESS_UUID, listeners);

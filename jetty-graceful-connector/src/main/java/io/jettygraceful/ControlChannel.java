@@ -1,0 +1,108 @@
+package io.jettygraceful;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+import io.jettygraceful.os.Os;
+import io.jettygraceful.os.OsException;
+
+/**
+ * One end of the handoff control socket (see {@link HandoffProtocol}): ASCII lines, each ending in {@code \n}.
+ * Owns its fd and closes it in {@link #close()}. Not thread-safe: one thread reads, and writes happen on that thread.
+ */
+final class ControlChannel implements AutoCloseable
+{
+    /** The longest line accepted: a reason, not a novel. */
+    private static final int MAX_LINE = 4096;
+
+    private final Os os;
+    private final int fd;
+    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private boolean endOfStream;
+    private boolean closed;
+
+    ControlChannel(Os os, int fd)
+    {
+        this.os = os;
+        this.fd = fd;
+    }
+
+    /** The result of waiting for a line. */
+    sealed interface Received permits Line, EndOfStream, TimedOut
+    {
+    }
+
+    record Line(String text) implements Received
+    {
+    }
+
+    record EndOfStream() implements Received
+    {
+    }
+
+    record TimedOut() implements Received
+    {
+    }
+
+    /**
+     * Waits for the next line until {@code deadlineNanos} ({@link System#nanoTime()} based).
+     */
+    Received readLine(long deadlineNanos) throws OsException
+    {
+        byte[] buffer = new byte[512];
+        while (true)
+        {
+            String line = takeLine();
+            if (line != null)
+                return new Line(line);
+            if (endOfStream)
+                return new EndOfStream();
+            long remainingMillis = (deadlineNanos - System.nanoTime()) / 1_000_000L;
+            if (remainingMillis <= 0)
+                return new TimedOut();
+            int count = os.read(fd, buffer, remainingMillis);
+            if (count < 0)
+                return new TimedOut();
+            if (count == 0)
+                endOfStream = true;
+            else
+                pending.write(buffer, 0, count);
+            if (pending.size() > MAX_LINE)
+                throw new OsException("control socket: a line longer than " + MAX_LINE + " bytes", 0);
+        }
+    }
+
+    private String takeLine()
+    {
+        byte[] bytes = pending.toByteArray();
+        for (int i = 0; i < bytes.length; i++)
+        {
+            if (bytes[i] == '\n')
+            {
+                String line = new String(bytes, 0, i, StandardCharsets.US_ASCII);
+                pending.reset();
+                pending.write(bytes, i + 1, bytes.length - i - 1);
+                return line;
+            }
+        }
+        return null;
+    }
+
+    void writeLine(String line) throws OsException
+    {
+        String clean = line.replace('\n', ' ').replace('\r', ' ');
+        if (clean.length() > MAX_LINE - 1)
+            clean = clean.substring(0, MAX_LINE - 1);
+        os.write(fd, (clean + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            os.close(fd);
+        }
+    }
+}

@@ -1,0 +1,557 @@
+package io.jettygraceful;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.jettygraceful.os.Os;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.ManagedOperation;
+import org.eclipse.jetty.util.annotation.Name;
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Zero-downtime restart of a Jetty {@link Server}: a lifecycle bean that, when triggered (by a signal, SIGHUP by
+ * default, or by {@link #restart()}), starts a replacement JVM that inherits every listening socket of the server's
+ * {@link InheritedServerConnector}s, waits until the replacement is ready, then stops accepting, drains in-flight
+ * requests and exits. If the replacement fails in any way (cannot start, exits, reports a failure, is not ready in
+ * time), it is stopped and reaped, and this process keeps serving as if nothing happened.
+ *
+ * <pre>{@code
+ * Server server = new Server();
+ * server.addConnector(new InheritedServerConnector(server));
+ * server.addBean(new GracefulRestart(server));
+ * }</pre>
+ *
+ * <p>In the replacement, the same bean performs the other half of {@link HandoffProtocol}: its connectors do not
+ * accept until the parent has committed, so a replacement that is stopped for being late never held a request.</p>
+ *
+ * <p>Only one restart runs at a time; a trigger during one is refused with a log line. A replacement may restart
+ * again as soon as it has taken over, while its predecessor still drains. On an unsupported platform (not Linux)
+ * the server runs normally and every restart fails with a reason saying so.</p>
+ */
+@ManagedObject("Zero-downtime restart: hands the listening sockets to a replacement JVM, then drains and exits")
+public class GracefulRestart extends AbstractLifeCycle
+{
+    private static final Logger LOG = LoggerFactory.getLogger(GracefulRestart.class);
+
+    private final Server server;
+    private final List<RestartListener> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicReference<HandoffAttempt> inProgress = new AtomicReference<>();
+    private final AtomicInteger succeeded = new AtomicInteger();
+    private final AtomicInteger failed = new AtomicInteger();
+    private final LifeCycle.Listener serverListener = new ServerListener();
+
+    private volatile String signal = "HUP";
+    private volatile Duration readyTimeout = Duration.ofSeconds(60);
+    private volatile Duration drainTimeout = Duration.ofSeconds(30);
+    private volatile Duration killGrace = Duration.ofSeconds(5);
+    private volatile List<String> command;
+    private volatile ReadinessCheck readinessCheck;
+    private volatile boolean exitAfterDrain = true;
+
+    private volatile Os os;
+    private volatile InheritedSockets registry;
+    private volatile TakeoverHandshake takeover;
+    private volatile SignalTrigger trigger;
+    private volatile boolean serving;
+    private volatile boolean handedOff;
+    private volatile RestartOutcome lastOutcome;
+
+    public GracefulRestart(@Name("server") Server server)
+    {
+        this.server = Objects.requireNonNull(server, "server");
+    }
+
+    // ---- configuration -------------------------------------------------------------------------------------------
+
+    /**
+     * @param signal the signal that triggers a restart: {@code HUP} (default), {@code USR1}, {@code USR2} (logged
+     *               warning: it breaks HotSpot's suspend/resume) or {@code none} for API-only restarts
+     */
+    public void setSignal(String signal)
+    {
+        this.signal = signal == null || signal.isBlank() ? "none" : signal;
+    }
+
+    @ManagedAttribute("Signal that triggers a restart (HUP, USR1, USR2 or none)")
+    public String getSignal()
+    {
+        return signal;
+    }
+
+    /** @param timeout how long a replacement may take to report ready before it is stopped; default 60 s */
+    public void setReadyTimeout(Duration timeout)
+    {
+        this.readyTimeout = positive(timeout, "readyTimeout");
+    }
+
+    public Duration getReadyTimeout()
+    {
+        return readyTimeout;
+    }
+
+    /** For jetty.xml: {@link #setReadyTimeout(Duration)} in milliseconds. */
+    public void setReadyTimeoutMillis(long millis)
+    {
+        setReadyTimeout(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds a replacement may take to report ready")
+    public long getReadyTimeoutMillis()
+    {
+        return readyTimeout.toMillis();
+    }
+
+    /**
+     * @param timeout how long this process, once replaced, keeps serving its in-flight requests (requests arriving on
+     *                its open connections meanwhile are served too, with {@code Connection: close}); connections still
+     *                open after it are closed; default 30 s
+     */
+    public void setDrainTimeout(Duration timeout)
+    {
+        this.drainTimeout = positive(timeout, "drainTimeout");
+    }
+
+    public Duration getDrainTimeout()
+    {
+        return drainTimeout;
+    }
+
+    /** For jetty.xml: {@link #setDrainTimeout(Duration)} in milliseconds. */
+    public void setDrainTimeoutMillis(long millis)
+    {
+        setDrainTimeout(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds a replaced process drains in-flight requests")
+    public long getDrainTimeoutMillis()
+    {
+        return drainTimeout.toMillis();
+    }
+
+    /** @param grace how long a failed replacement gets to exit after SIGTERM before SIGKILL; default 5 s */
+    public void setKillGrace(Duration grace)
+    {
+        this.killGrace = positive(grace, "killGrace");
+    }
+
+    public Duration getKillGrace()
+    {
+        return killGrace;
+    }
+
+    /**
+     * @param command the replacement's command line, e.g. a launcher script that ends in {@code exec java …}; {@code null}
+     *                (default) runs this JVM's own command line again (see {@link ReplacementCommand})
+     */
+    public void setCommand(List<String> command)
+    {
+        this.command = command == null || command.isEmpty() ? null : List.copyOf(command);
+    }
+
+    @ManagedAttribute("Replacement command line; null runs this JVM's own command line")
+    public List<String> getCommand()
+    {
+        return command;
+    }
+
+    /** @param check run in a replacement after its server started, before it reports ready; default none */
+    public void setReadinessCheck(ReadinessCheck check)
+    {
+        this.readinessCheck = check;
+    }
+
+    /**
+     * @param exit whether this process calls {@code System.exit(0)} once drained (default true; shutdown hooks run).
+     *             With false it only stops the server, and the application decides.
+     */
+    public void setExitAfterDrain(boolean exit)
+    {
+        this.exitAfterDrain = exit;
+    }
+
+    public boolean isExitAfterDrain()
+    {
+        return exitAfterDrain;
+    }
+
+    public void addRestartListener(RestartListener listener)
+    {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    public void removeRestartListener(RestartListener listener)
+    {
+        listeners.remove(listener);
+    }
+
+    // ---- state ---------------------------------------------------------------------------------------------------
+
+    @ManagedAttribute("1 for a process started by hand or by systemd, parent's + 1 after a restart")
+    public int getGeneration()
+    {
+        InheritedSockets sockets = registry;
+        return sockets == null ? 1 : sockets.generation();
+    }
+
+    @ManagedAttribute("Pid of the process this one took over from, 0 when none")
+    public int getParentPid()
+    {
+        InheritedSockets sockets = registry;
+        return sockets == null ? 0 : sockets.parentPid();
+    }
+
+    @ManagedAttribute("Whether a restart is in progress")
+    public boolean isRestarting()
+    {
+        return inProgress.get() != null;
+    }
+
+    @ManagedAttribute("Whether this process has handed over to a replacement (it is draining or about to exit)")
+    public boolean isHandedOff()
+    {
+        return handedOff;
+    }
+
+    @ManagedAttribute("Restarts that succeeded from this process")
+    public int getRestartsSucceeded()
+    {
+        return succeeded.get();
+    }
+
+    @ManagedAttribute("Restarts that failed in this process")
+    public int getRestartsFailed()
+    {
+        return failed.get();
+    }
+
+    @ManagedAttribute("Outcome of the last restart tried in this process")
+    public String getLastResult()
+    {
+        RestartOutcome outcome = lastOutcome;
+        return outcome == null ? "none" : outcome.toString();
+    }
+
+    /** @return the last restart's outcome in this process, or {@code null} when none was tried */
+    public RestartOutcome getLastOutcome()
+    {
+        return lastOutcome;
+    }
+
+    /** @return why restarts cannot work on this platform, or {@code null} when they can */
+    public static String unsupportedReason()
+    {
+        return Os.unsupportedReason();
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------------
+
+    @Override
+    protected void doStart() throws Exception
+    {
+        os = Os.current();
+        registry = InheritedSockets.get();
+        serving = false;
+        handedOff = false;
+        if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
+        {
+            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
+            // The connectors are open but not started: keep them from accepting until the parent has committed.
+            for (InheritedServerConnector connector : connectors())
+                connector.setAccepting(false);
+        }
+        server.addEventListener(serverListener);
+        String signalName = signal;
+        if (!"NONE".equals(SignalTrigger.normalize(signalName)))
+        {
+            if (os == null)
+                LOG.warn("Zero-downtime restart is unsupported here ({}): SIG{} will not restart this server", Os.unsupportedReason(), SignalTrigger.normalize(signalName));
+            else
+                trigger = SignalTrigger.install(signalName, this::onSignal);
+        }
+        super.doStart();
+    }
+
+    @Override
+    protected void doStop() throws Exception
+    {
+        SignalTrigger installed = trigger;
+        trigger = null;
+        if (installed != null)
+            installed.uninstall();
+        server.removeEventListener(serverListener);
+        super.doStop();
+    }
+
+    private void onSignal()
+    {
+        LOG.info("Restart requested by {}", trigger == null ? "signal" : trigger.name());
+        restart();
+    }
+
+    private final class ServerListener implements LifeCycle.Listener
+    {
+        @Override
+        public void lifeCycleStarted(LifeCycle event)
+        {
+            TakeoverHandshake handshake = takeover;
+            if (handshake == null)
+            {
+                markServing();
+                return;
+            }
+            Thread thread = new Thread(() -> completeTakeover(handshake), "graceful-takeover");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void lifeCycleFailure(LifeCycle event, Throwable cause)
+        {
+            TakeoverHandshake handshake = takeover;
+            if (handshake != null && event == server)
+            {
+                takeover = null;
+                handshake.reportFailure("the server failed to start: " + cause);
+            }
+        }
+    }
+
+    private void completeTakeover(TakeoverHandshake handshake)
+    {
+        try
+        {
+            boolean go = handshake.reportReady(server, readinessCheck, connectors());
+            takeover = null;
+            LOG.info("Took over from parent pid {} as generation {}{}", registry.parentPid(), registry.generation(), go ? "" : " (parent gone)");
+            markServing();
+        }
+        catch (Throwable x)
+        {
+            takeover = null;
+            LOG.error("Not ready to take over from parent pid {}: {}. Exiting; the parent keeps serving", registry.parentPid(), x.toString());
+            try
+            {
+                server.stop();
+            }
+            catch (Exception e)
+            {
+                LOG.debug("stop after failed readiness", e);
+            }
+            System.exit(1);
+        }
+    }
+
+    private void markServing()
+    {
+        serving = true;
+        for (RestartListener listener : listeners)
+        {
+            try
+            {
+                listener.serving();
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("Restart listener {} failed in serving(): {}", listener, x.toString());
+            }
+        }
+    }
+
+    // ---- restart -------------------------------------------------------------------------------------------------
+
+    /**
+     * Starts a restart and returns at once.
+     *
+     * @return completes when the restart has succeeded (the replacement is ready and has taken over; this process then
+     * drains and exits) or failed (this process keeps serving); never completes exceptionally
+     */
+    @ManagedOperation(value = "Restart with zero downtime", impact = "ACTION")
+    public CompletableFuture<RestartOutcome> restart()
+    {
+        String refusal = refusal();
+        if (refusal != null)
+        {
+            LOG.warn("Restart refused: {}", refusal);
+            return CompletableFuture.completedFuture(RestartOutcome.failure(0, refusal, Duration.ZERO, null));
+        }
+        List<InheritedServerConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
+        if (connectors.isEmpty())
+        {
+            String reason = "no open InheritedServerConnector in " + server + ": nothing to hand over";
+            LOG.warn("Restart refused: {}", reason);
+            return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
+        }
+        List<String> argv;
+        try
+        {
+            argv = command != null ? command : ReplacementCommand.currentCommandLine();
+        }
+        catch (IOException x)
+        {
+            return CompletableFuture.completedFuture(RestartOutcome.failure(0, x.getMessage(), Duration.ZERO, null));
+        }
+        for (Connector connector : server.getConnectors())
+        {
+            if (!(connector instanceof InheritedServerConnector) && connector instanceof org.eclipse.jetty.server.NetworkConnector)
+                LOG.warn("Restart: {} is not an InheritedServerConnector: its socket is not handed over, and the replacement must bind its own", connector);
+        }
+        List<String> names = new ArrayList<>();
+        List<Integer> fds = new ArrayList<>();
+        for (InheritedServerConnector connector : connectors)
+        {
+            InheritedSocket socket = connector.getInheritedSocket();
+            names.add(connector.getSocketName() != null ? connector.getSocketName() : socket != null ? socket.name() : null);
+            fds.add(connector.getAcceptFd());
+        }
+        Map<String, String> env = ReplacementCommand.environment(System.getenv(), names, os.pid(), registry.generation());
+        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, new ListenerFanOut());
+        if (!inProgress.compareAndSet(null, attempt))
+        {
+            HandoffAttempt running = inProgress.get();
+            String reason = "a restart is already in progress" + (running != null && running.childPid() > 0 ? " (replacement pid " + running.childPid() + ")" : "");
+            LOG.warn("Restart refused: {}", reason);
+            return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
+        }
+        CompletableFuture<RestartOutcome> result = new CompletableFuture<>();
+        Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
+        thread.start();
+        return result;
+    }
+
+    private String refusal()
+    {
+        if (os == null)
+            return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
+        if (handedOff)
+            return "this process has already handed over to a replacement and is draining";
+        if (!isStarted() || !server.isStarted())
+            return "the server is not running (" + server.getState() + ")";
+        if (!serving)
+            return "this process is still taking over from its parent pid " + registry.parentPid() + "; try again once it serves";
+        return null;
+    }
+
+    private void runRestart(HandoffAttempt attempt, List<InheritedServerConnector> connectors, CompletableFuture<RestartOutcome> result)
+    {
+        for (RestartListener listener : listeners)
+        {
+            try
+            {
+                listener.restartStarting();
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("Restart listener {} failed in restartStarting(): {}", listener, x.toString());
+            }
+        }
+        RestartOutcome outcome;
+        try
+        {
+            outcome = attempt.run();
+        }
+        catch (Throwable x)
+        {
+            attempt.stopChild();
+            outcome = RestartOutcome.failure(attempt.childPid(), "unexpected error: " + x, Duration.ZERO, null);
+        }
+        lastOutcome = outcome;
+        if (!outcome.succeeded())
+        {
+            failed.incrementAndGet();
+            LOG.warn("Restart failed: {}; still serving as pid {}", outcome, os.pid());
+            inProgress.set(null);
+            result.complete(outcome);
+            notifyOutcome(outcome);
+            return;
+        }
+        handedOff = true;
+        succeeded.incrementAndGet();
+        LOG.info("Restart succeeded: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        result.complete(outcome);
+        notifyOutcome(outcome);
+        drainAndExit(connectors);
+    }
+
+    private void notifyOutcome(RestartOutcome outcome)
+    {
+        for (RestartListener listener : listeners)
+        {
+            try
+            {
+                if (outcome.succeeded())
+                    listener.restartSucceeded(outcome);
+                else
+                    listener.restartFailed(outcome);
+            }
+            catch (Throwable x)
+            {
+                LOG.warn("Restart listener {} failed: {}", listener, x.toString());
+            }
+        }
+    }
+
+    private void drainAndExit(List<InheritedServerConnector> connectors)
+    {
+        long start = System.nanoTime();
+        // With acceptors == 0 the selector keeps accepting until the connector stops: stop accepting first.
+        for (InheritedServerConnector connector : connectors)
+            connector.setAccepting(false);
+        server.setStopTimeout(drainTimeout.toMillis());
+        try
+        {
+            server.stop();
+        }
+        catch (Throwable x)
+        {
+            LOG.warn("Drain: stopping the server failed: {}", x.toString());
+        }
+        LOG.info("Drained in {} ms; {}", (System.nanoTime() - start) / 1_000_000L, exitAfterDrain ? "exiting" : "server stopped");
+        inProgress.set(null);
+        if (exitAfterDrain)
+            System.exit(0);
+    }
+
+    private List<InheritedServerConnector> connectors()
+    {
+        List<InheritedServerConnector> result = new ArrayList<>();
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof InheritedServerConnector inherited)
+                result.add(inherited);
+        }
+        return result;
+    }
+
+    private static Duration positive(Duration duration, String name)
+    {
+        if (duration == null || duration.isNegative() || duration.isZero())
+            throw new IllegalArgumentException(name + " must be a positive duration, was " + duration);
+        return duration;
+    }
+
+    /** Calls every listener's {@link RestartListener#childReady(int)}; the first failure fails the restart. */
+    private final class ListenerFanOut implements RestartListener
+    {
+        @Override
+        public void childReady(int childPid) throws Exception
+        {
+            for (RestartListener listener : listeners)
+                listener.childReady(childPid);
+        }
+    }
+}

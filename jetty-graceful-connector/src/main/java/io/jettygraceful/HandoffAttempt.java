@@ -1,0 +1,201 @@
+package io.jettygraceful;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.jettygraceful.os.ExitStatus;
+import io.jettygraceful.os.Os;
+import io.jettygraceful.os.OsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One restart attempt, parent side: spawn the replacement with the listeners and a control socket, wait for its
+ * readiness, and either commit (tell it to take over) or stop and reap it. Used once, on the restart thread.
+ *
+ * <p>Fds: the listener fds passed in stay owned by their connectors (the spawn dups them). The control socket pair is
+ * created here; the child's end is closed right after the spawn, the parent's end when {@link #run()} returns.</p>
+ */
+final class HandoffAttempt
+{
+    private static final Logger LOG = LoggerFactory.getLogger(HandoffAttempt.class);
+    /** How often the wait for readiness also checks whether the child has exited. */
+    private static final long POLL_SLICE_NANOS = 200_000_000L;
+
+    private final Os os;
+    private final List<String> argv;
+    private final Map<String, String> env;
+    private final List<Integer> listenerFds;
+    private final Duration readyTimeout;
+    private final Duration killGrace;
+    private final RestartListener listener;
+    private volatile int childPid;
+
+    HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, RestartListener listener)
+    {
+        this.os = os;
+        this.argv = argv;
+        this.env = env;
+        this.listenerFds = listenerFds;
+        this.readyTimeout = readyTimeout;
+        this.killGrace = killGrace;
+        this.listener = listener;
+    }
+
+    /** @return the spawned child's pid, 0 before the spawn */
+    int childPid()
+    {
+        return childPid;
+    }
+
+    RestartOutcome run()
+    {
+        long start = System.nanoTime();
+        int[] pair;
+        try
+        {
+            pair = os.socketPair();
+        }
+        catch (OsException x)
+        {
+            return RestartOutcome.failure(0, "cannot create the control socket: " + x.getMessage(), elapsed(start), null);
+        }
+        try (ControlChannel control = new ControlChannel(os, pair[0]))
+        {
+            Map<Integer, Integer> fdMap = new LinkedHashMap<>();
+            for (int i = 0; i < listenerFds.size(); i++)
+                fdMap.put(HandoffProtocol.LISTEN_FDS_START + i, listenerFds.get(i));
+            fdMap.put(HandoffProtocol.LISTEN_FDS_START + listenerFds.size(), pair[1]);
+            try
+            {
+                childPid = os.spawn(argv, env, fdMap);
+            }
+            catch (OsException x)
+            {
+                return RestartOutcome.failure(0, x.getMessage(), elapsed(start), null);
+            }
+            finally
+            {
+                os.close(pair[1]);
+            }
+            LOG.info("Restart: started replacement pid {}: {}", childPid, String.join(" ", argv));
+            return awaitReady(control, start);
+        }
+    }
+
+    private RestartOutcome awaitReady(ControlChannel control, long start)
+    {
+        long deadline = start + readyTimeout.toNanos();
+        try
+        {
+            while (true)
+            {
+                ControlChannel.Received received = control.readLine(Math.min(deadline, System.nanoTime() + POLL_SLICE_NANOS));
+                if (received instanceof ControlChannel.Line line)
+                    return onMessage(control, line.text(), start);
+                if (received instanceof ControlChannel.EndOfStream)
+                    return fail("the replacement closed the control socket before it was ready (it exited or closed fd " +
+                        (HandoffProtocol.LISTEN_FDS_START + listenerFds.size()) + ")", start);
+                ExitStatus exited = os.reap(childPid, false);
+                if (exited != null)
+                    return RestartOutcome.failure(childPid, "the replacement exited before it was ready", elapsed(start), exited);
+                if (System.nanoTime() - deadline >= 0)
+                    return fail("the replacement was not ready within the ready timeout of " + readyTimeout.toMillis() + " ms", start);
+            }
+        }
+        catch (OsException x)
+        {
+            return fail("the control socket failed: " + x.getMessage(), start);
+        }
+    }
+
+    private RestartOutcome onMessage(ControlChannel control, String message, long start) throws OsException
+    {
+        if (message.startsWith(HandoffProtocol.FAILED))
+            return fail("the replacement failed to start: " + message.substring(HandoffProtocol.FAILED.length()).trim(), start);
+        if (!message.startsWith(HandoffProtocol.READY + " "))
+            return fail("the replacement sent an unexpected message '" + message + "'", start);
+        int reportedPid;
+        try
+        {
+            reportedPid = Integer.parseInt(message.substring(HandoffProtocol.READY.length()).trim());
+        }
+        catch (NumberFormatException x)
+        {
+            return fail("the replacement sent a READY without a pid: '" + message + "'", start);
+        }
+        if (reportedPid != childPid)
+            LOG.info("Restart: spawned pid {} reports ready as pid {} (a launcher in between): {} is the new main process", childPid, reportedPid, reportedPid);
+        try
+        {
+            listener.childReady(reportedPid);
+        }
+        catch (Exception x)
+        {
+            return fail("a restart listener refused the replacement: " + x, start);
+        }
+        control.writeLine(HandoffProtocol.GO);
+        return RestartOutcome.success(reportedPid, elapsed(start));
+    }
+
+    private RestartOutcome fail(String reason, long start)
+    {
+        Duration elapsed = elapsed(start);
+        ExitStatus status = stopChild();
+        return RestartOutcome.failure(childPid, reason, elapsed, status);
+    }
+
+    /**
+     * Stops the child: SIGTERM (its JVM stops Jetty gracefully, so connections it accepted are finished), then SIGKILL
+     * after the kill grace period. Always reaps it.
+     */
+    ExitStatus stopChild()
+    {
+        int pid = childPid;
+        if (pid <= 0)
+            return null;
+        try
+        {
+            ExitStatus status = os.reap(pid, false);
+            if (status != null)
+                return status;
+            os.signal(pid, Os.Signal.TERM);
+            long deadline = System.nanoTime() + killGrace.toNanos();
+            while (System.nanoTime() - deadline < 0)
+            {
+                status = os.reap(pid, false);
+                if (status != null)
+                    return status;
+                Thread.sleep(20);
+            }
+            LOG.warn("Restart: replacement pid {} did not stop within {} ms of SIGTERM: sending SIGKILL", pid, killGrace.toMillis());
+            os.signal(pid, Os.Signal.KILL);
+            return os.reap(pid, true);
+        }
+        catch (OsException x)
+        {
+            LOG.warn("Restart: cannot stop or reap replacement pid {}: {}", pid, x.getMessage());
+            return null;
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            try
+            {
+                os.signal(pid, Os.Signal.KILL);
+                return os.reap(pid, true);
+            }
+            catch (OsException e)
+            {
+                return null;
+            }
+        }
+    }
+
+    private static Duration elapsed(long start)
+    {
+        return Duration.ofNanos(System.nanoTime() - start);
+    }
+}

@@ -1,0 +1,65 @@
+package io.jettygraceful;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the replacement process runs: by default this JVM's own command line, read from {@code /proc/self/cmdline}
+ * (the {@code java} program as it was named, then every JVM option, the classpath or {@code -jar} path, the main
+ * class and the arguments), in the same working directory. A new jar deployed at the same path is therefore what
+ * the replacement runs. {@code argv[0]} is looked up on {@code PATH} again when it has no slash.
+ */
+final class ReplacementCommand
+{
+    private ReplacementCommand()
+    {
+    }
+
+    /** @return this process's command line, as the kernel recorded it */
+    static List<String> currentCommandLine() throws IOException
+    {
+        byte[] raw = Files.readAllBytes(Path.of("/proc/self/cmdline"));
+        List<String> argv = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < raw.length; i++)
+        {
+            if (raw[i] == 0)
+            {
+                argv.add(new String(raw, start, i - start, StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < raw.length)
+            argv.add(new String(raw, start, raw.length - start, StandardCharsets.UTF_8));
+        if (argv.isEmpty())
+            throw new IOException("/proc/self/cmdline is empty: set the replacement command explicitly");
+        return argv;
+    }
+
+    /**
+     * The replacement's environment: this process's, minus every variable of the socket-passing protocols, plus the
+     * handoff variables of {@link HandoffProtocol}.
+     *
+     * @param names the names of the passed sockets, in fd order (empty names become {@code unknown}, as systemd does)
+     */
+    static Map<String, String> environment(Map<String, String> current, List<String> names, int parentPid, int generation)
+    {
+        Map<String, String> env = new TreeMap<>(current);
+        env.remove(HandoffProtocol.LISTEN_PID);
+        env.remove(HandoffProtocol.LISTEN_FDS);
+        env.remove(HandoffProtocol.LISTEN_FDNAMES);
+        env.keySet().removeIf(key -> key.startsWith(HandoffProtocol.PREFIX));
+        env.put(HandoffProtocol.LISTEN_FDS, String.valueOf(names.size()));
+        env.put(HandoffProtocol.LISTEN_FDNAMES, String.join(":", names.stream().map(n -> n == null || n.isEmpty() ? "unknown" : n).toList()));
+        env.put(HandoffProtocol.PARENT_PID, String.valueOf(parentPid));
+        env.put(HandoffProtocol.CONTROL_FD, String.valueOf(HandoffProtocol.LISTEN_FDS_START + names.size()));
+        env.put(HandoffProtocol.GENERATION, String.valueOf(generation + 1));
+        return env;
+    }
+}

@@ -1,0 +1,40 @@
+package io.jettygraceful;
+
+/**
+ * Hooks into the restart's phases, for supervisors (systemd notify, PID file) and for applications. Methods are
+ * called on the restart thread, in the order of the phases; an exception thrown by {@link #childReady(int)} fails
+ * the restart (the replacement is then stopped), exceptions from the others are logged and ignored.
+ */
+public interface RestartListener
+{
+    /** A restart has begun in this process (the parent). */
+    default void restartStarting()
+    {
+    }
+
+    /**
+     * The replacement reported ready; this process has not yet told it to take over. This is the moment to point
+     * supervisors at the new pid (PID file, systemd MAINPID).
+     */
+    default void childReady(int childPid) throws Exception
+    {
+    }
+
+    /** This process handed over to {@code outcome.childPid()}; it drains next. */
+    default void restartSucceeded(RestartOutcome outcome)
+    {
+    }
+
+    /** The restart failed; this process keeps serving. */
+    default void restartFailed(RestartOutcome outcome)
+    {
+    }
+
+    /**
+     * In a replacement: the parent told this process to take over (or died), and its connectors now accept. Also
+     * called in a first-generation process once its server has started.
+     */
+    default void serving()
+    {
+    }
+}
