@@ -62,6 +62,9 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile List<String> command;
     private volatile ReadinessCheck readinessCheck;
     private volatile boolean exitAfterDrain = true;
+    private volatile String pidFile;
+    private volatile boolean systemdNotify = true;
+    private final List<RestartListener> supervisors = new CopyOnWriteArrayList<>();
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -189,6 +192,35 @@ public class GracefulRestart extends AbstractLifeCycle
         return exitAfterDrain;
     }
 
+    /**
+     * @param path a file to keep the serving process's pid in (see {@link PidFile}), or {@code null} (default) for
+     *             none; checked when this bean starts: an unwritable location fails the start
+     */
+    public void setPidFile(String path)
+    {
+        this.pidFile = path == null || path.isBlank() ? null : path;
+    }
+
+    @ManagedAttribute("File holding the serving process's pid, null for none")
+    public String getPidFile()
+    {
+        return pidFile;
+    }
+
+    /**
+     * @param notify whether to speak systemd's notify protocol when {@code NOTIFY_SOCKET} is set (default true; see
+     *               {@link SystemdNotifier})
+     */
+    public void setSystemdNotify(boolean notify)
+    {
+        this.systemdNotify = notify;
+    }
+
+    public boolean isSystemdNotify()
+    {
+        return systemdNotify;
+    }
+
     public void addRestartListener(RestartListener listener)
     {
         listeners.add(Objects.requireNonNull(listener));
@@ -274,6 +306,13 @@ public class GracefulRestart extends AbstractLifeCycle
             for (InheritedServerConnector connector : connectors())
                 connector.setAccepting(false);
         }
+        supervisors.clear();
+        if (pidFile != null)
+            supervisors.add(new PidFile(java.nio.file.Path.of(pidFile)));
+        String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
+        if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
+            supervisors.add(new SystemdNotifier(os, notifySocket));
+        InheritedEnvironment.hideFromChildProcesses();
         server.addEventListener(serverListener);
         String signalName = signal;
         if (!"NONE".equals(SignalTrigger.normalize(signalName)))
@@ -294,6 +333,8 @@ public class GracefulRestart extends AbstractLifeCycle
         if (installed != null)
             installed.uninstall();
         server.removeEventListener(serverListener);
+        if (!handedOff)
+            forEachListener("stopping", RestartListener::stopping);
         super.doStop();
     }
 
@@ -359,17 +400,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private void markServing()
     {
         serving = true;
-        for (RestartListener listener : listeners)
-        {
-            try
-            {
-                listener.serving();
-            }
-            catch (Throwable x)
-            {
-                LOG.warn("Restart listener {} failed in serving(): {}", listener, x.toString());
-            }
-        }
+        forEachListener("serving", RestartListener::serving);
     }
 
     // ---- restart -------------------------------------------------------------------------------------------------
@@ -418,7 +449,7 @@ public class GracefulRestart extends AbstractLifeCycle
             names.add(connector.getSocketName() != null ? connector.getSocketName() : socket != null ? socket.name() : null);
             fds.add(connector.getAcceptFd());
         }
-        Map<String, String> env = ReplacementCommand.environment(System.getenv(), names, os.pid(), registry.generation());
+        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, new ListenerFanOut());
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -448,17 +479,7 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private void runRestart(HandoffAttempt attempt, List<InheritedServerConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
-        for (RestartListener listener : listeners)
-        {
-            try
-            {
-                listener.restartStarting();
-            }
-            catch (Throwable x)
-            {
-                LOG.warn("Restart listener {} failed in restartStarting(): {}", listener, x.toString());
-            }
-        }
+        forEachListener("restartStarting", RestartListener::restartStarting);
         RestartOutcome outcome;
         try
         {
@@ -489,18 +510,27 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private void notifyOutcome(RestartOutcome outcome)
     {
-        for (RestartListener listener : listeners)
+        if (outcome.succeeded())
+            forEachListener("restartSucceeded", l -> l.restartSucceeded(outcome));
+        else
+            forEachListener("restartFailed", l -> l.restartFailed(outcome));
+    }
+
+    /** Supervisors (PID file, then systemd) first, then the application's listeners; a failure is logged and skipped. */
+    private void forEachListener(String phase, java.util.function.Consumer<RestartListener> call)
+    {
+        for (List<RestartListener> group : List.of(supervisors, listeners))
         {
-            try
+            for (RestartListener listener : group)
             {
-                if (outcome.succeeded())
-                    listener.restartSucceeded(outcome);
-                else
-                    listener.restartFailed(outcome);
-            }
-            catch (Throwable x)
-            {
-                LOG.warn("Restart listener {} failed: {}", listener, x.toString());
+                try
+                {
+                    call.accept(listener);
+                }
+                catch (Throwable x)
+                {
+                    LOG.warn("Restart listener {} failed in {}(): {}", listener, phase, x.toString());
+                }
             }
         }
     }
@@ -544,14 +574,21 @@ public class GracefulRestart extends AbstractLifeCycle
         return duration;
     }
 
-    /** Calls every listener's {@link RestartListener#childReady(int)}; the first failure fails the restart. */
+    /**
+     * Calls every listener's {@link RestartListener#childReady(int)}; the first failure fails the restart. The
+     * application's listeners go first and the supervisors last, so that systemd hears MAINPID only once nothing can
+     * refuse the replacement any more.
+     */
     private final class ListenerFanOut implements RestartListener
     {
         @Override
         public void childReady(int childPid) throws Exception
         {
-            for (RestartListener listener : listeners)
-                listener.childReady(childPid);
+            for (List<RestartListener> group : List.of(listeners, supervisors))
+            {
+                for (RestartListener listener : group)
+                    listener.childReady(childPid);
+            }
         }
     }
 }

@@ -83,7 +83,7 @@ public final class InheritedSockets
         {
             try
             {
-                instance = load(System.getenv(), Os.current());
+                instance = load(InheritedEnvironment.original(), Os.current());
                 instance.log();
             }
             catch (InheritedSocketException x)

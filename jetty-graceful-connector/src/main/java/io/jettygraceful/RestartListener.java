@@ -37,4 +37,9 @@ public interface RestartListener
     default void serving()
     {
     }
+
+    /** The server is stopping for real: not a handoff (a handed-over process drains without calling this). */
+    default void stopping()
+    {
+    }
 }

@@ -16,6 +16,7 @@ final class ExampleOptions
     Duration readyTimeout = Duration.ofSeconds(60);
     String pidFile = null;
     int acceptors = -1;
+    Duration readyDelay = Duration.ZERO;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -26,6 +27,7 @@ final class ExampleOptions
         "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
         "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
+        "  --ready-delay DUR      a replacement waits this long before reporting ready, like a slow warm-up (default: 0)",
         "Durations: 500ms, 30s, 2m. Send SIGHUP to restart with zero downtime.");
 
     static ExampleOptions parse(String[] args)
@@ -46,6 +48,7 @@ final class ExampleOptions
                 case "--drain-timeout" -> options.drainTimeout = parseDuration(arg, value);
                 case "--ready-timeout" -> options.readyTimeout = parseDuration(arg, value);
                 case "--pid-file" -> options.pidFile = value;
+                case "--ready-delay" -> options.readyDelay = parseDuration(arg, value);
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }

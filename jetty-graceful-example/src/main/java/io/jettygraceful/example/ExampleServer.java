@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * The runnable example: an embedded Jetty serving {@code /uuid}, {@code /delayed} and {@code /status} on every socket
  * it inherited (one connector per socket), or on {@code --host}/{@code --port} when it inherited none.
  *
- * <p>Exit codes: 0 after a normal stop, 2 for bad options or bad inherited sockets (the message says which and how
- * to fix it), 1 for any other start failure.</p>
+ * <p>Exit codes: 0 after a normal stop, 2 for bad options, bad inherited sockets or a bad setting such as an
+ * unwritable PID file (the message says which and how to fix it), 1 for any other start failure.</p>
  */
 public final class ExampleServer
 {
@@ -46,10 +46,10 @@ public final class ExampleServer
         }
         catch (Throwable x)
         {
-            InheritedSocketException socketProblem = findSocketProblem(x);
-            if (socketProblem != null)
+            Throwable problem = findConfigurationProblem(x);
+            if (problem != null)
             {
-                LOG.error("Cannot start: {}", socketProblem.getMessage());
+                LOG.error("Cannot start: {}", problem.getMessage());
                 System.exit(2);
             }
             LOG.error("Cannot start: {}", x.toString(), x);
@@ -79,13 +79,17 @@ public final class ExampleServer
         GracefulRestart restart = new GracefulRestart(server);
         restart.setDrainTimeout(options.drainTimeout);
         restart.setReadyTimeout(options.readyTimeout);
+        restart.setPidFile(options.pidFile);
+        if (!options.readyDelay.isZero())
+            restart.setReadinessCheck(s -> Thread.sleep(options.readyDelay.toMillis()));
         server.addBean(restart);
 
         server.setHandler(new ExampleHandler(inherited, connectors, () ->
             "\"restartsSucceeded\":" + restart.getRestartsSucceeded() +
             ",\"restartsFailed\":" + restart.getRestartsFailed() +
             ",\"restarting\":" + restart.isRestarting() +
-            ",\"handedOff\":" + restart.isHandedOff()));
+            ",\"handedOff\":" + restart.isHandedOff() +
+            ",\"lastResult\":\"" + restart.getLastResult().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
         server.start();
 
         StringBuilder listeners = new StringBuilder();
@@ -100,15 +104,16 @@ public final class ExampleServer
         server.join();
     }
 
-    private static InheritedSocketException findSocketProblem(Throwable x)
+    /** @return the bad inherited socket or bad setting (unwritable PID file, refused signal) behind a start failure */
+    private static Throwable findConfigurationProblem(Throwable x)
     {
         for (Throwable t = x; t != null; t = t.getCause())
         {
-            if (t instanceof InheritedSocketException problem)
-                return problem;
+            if (t instanceof InheritedSocketException || t instanceof IllegalArgumentException)
+                return t;
             for (Throwable suppressed : t.getSuppressed())
             {
-                InheritedSocketException found = findSocketProblem(suppressed);
+                Throwable found = findConfigurationProblem(suppressed);
                 if (found != null)
                     return found;
             }
