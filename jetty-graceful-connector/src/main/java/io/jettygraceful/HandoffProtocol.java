@@ -2,7 +2,7 @@ package io.jettygraceful;
 
 /**
  * The protocol between a running Jetty (the <em>parent</em>) and the replacement JVM it starts (the <em>child</em>).
- * This class is the one place it is written down; {@code docs/PROTOCOL.md} repeats it for readers without the source.
+ * This class is the one place it is written down (the README links here).
  *
  * <h2>File descriptors in the child</h2>
  * <ul>

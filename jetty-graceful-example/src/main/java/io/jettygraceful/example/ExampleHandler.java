@@ -3,15 +3,18 @@ package io.jettygraceful.example;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedSockets;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 
@@ -25,7 +28,7 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
     private static final long MAX_DELAY_MS = 600_000;
 
     private final InheritedSockets inherited;
-    private final List<InheritedServerConnector> connectors;
+    private final List<ServerConnector> connectors;
     private final StatusSource status;
 
     /** Extra fields for /status, supplied by whoever owns them (the restart component). */
@@ -34,7 +37,7 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
         String extraJson();
     }
 
-    ExampleHandler(InheritedSockets inherited, List<InheritedServerConnector> connectors, StatusSource status)
+    ExampleHandler(InheritedSockets inherited, List<ServerConnector> connectors, StatusSource status)
     {
         this.inherited = inherited;
         this.connectors = connectors;
@@ -70,15 +73,15 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
             Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400, "ms must be a whole number from 0 to " + MAX_DELAY_MS);
             return;
         }
-        request.getComponents().getScheduler().schedule(() -> text(response, callback, PROCESS_UUID + "\n"), ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+        request.getComponents().getScheduler().schedule(() -> text(response, callback, PROCESS_UUID + "\n"), ms, TimeUnit.MILLISECONDS);
     }
 
     String statusJson()
     {
         String listeners = connectors.stream()
-            .map(c -> "{\"address\":\"" + (c.getListenAddress() == null ? "" : hostPort(c)) + "\",\"inherited\":" + c.isInherited() + "}")
+            .map(c -> "{\"address\":\"" + address(c) + "\",\"inherited\":" + isInherited(c) + "}")
             .collect(Collectors.joining(","));
-        long inheritedCount = connectors.stream().filter(InheritedServerConnector::isInherited).count();
+        long inheritedCount = connectors.stream().filter(ExampleHandler::isInherited).count();
         String extra = status.extraJson();
         return "{\"pid\":" + ProcessHandle.current().pid() +
             ",\"uuid\":\"" + PROCESS_UUID + "\"" +
@@ -90,10 +93,25 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
             "}\n";
     }
 
-    private static String hostPort(InheritedServerConnector connector)
+    private static boolean isInherited(ServerConnector connector)
     {
-        String host = connector.getListenAddress().getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + connector.getListenAddress().getPort();
+        return connector instanceof InheritedServerConnector inherited && inherited.isInherited();
+    }
+
+    private static String address(ServerConnector connector)
+    {
+        if (connector instanceof InheritedServerConnector inherited && inherited.getListenAddress() != null)
+            return InheritedSocket.hostAndPort(inherited.getListenAddress());
+        String host = connector.getHost() == null ? "0.0.0.0" : connector.getHost();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + connector.getLocalPort();
+    }
+
+    /** @return e.g. {@code inherited fd 3 'http' 127.0.0.1:8080} or {@code bound 127.0.0.1:8081} */
+    static String describe(ServerConnector connector)
+    {
+        if (connector instanceof InheritedServerConnector inherited && inherited.getInheritedSocket() != null)
+            return "inherited " + inherited.getInheritedSocket().describe();
+        return "bound " + address(connector);
     }
 
     private static void text(Response response, Callback callback, String body)

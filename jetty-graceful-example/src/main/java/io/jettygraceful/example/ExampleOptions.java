@@ -17,6 +17,8 @@ final class ExampleOptions
     String pidFile = null;
     int acceptors = -1;
     Duration readyDelay = Duration.ZERO;
+    boolean reusePort = false;
+    boolean plainConnector = false;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -28,6 +30,9 @@ final class ExampleOptions
         "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, like a slow warm-up (default: 0)",
+        "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
+        "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
+        "                         no socket is inherited or handed over)",
         "Durations: 500ms, 30s, 2m. Send SIGHUP to restart with zero downtime.");
 
     static ExampleOptions parse(String[] args)
@@ -38,6 +43,16 @@ final class ExampleOptions
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h"))
                 throw new IllegalArgumentException(USAGE);
+            if (arg.equals("--reuse-port"))
+            {
+                options.reusePort = true;
+                continue;
+            }
+            if (arg.equals("--plain-connector"))
+            {
+                options.plainConnector = true;
+                continue;
+            }
             if (i + 1 >= args.length)
                 throw new IllegalArgumentException("option " + arg + " needs a value\n" + USAGE);
             String value = args[++i];

@@ -1,13 +1,15 @@
 package io.jettygraceful.example;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,13 +67,19 @@ public final class ExampleServer
         Server server = new Server(threads);
         server.setStopAtShutdown(true);
 
+        // A TERM (or Ctrl-C) stop drains too, like the handoff does.
+        server.setStopTimeout(options.drainTimeout.toMillis());
+
         int connectorCount = Math.max(1, inherited.sockets().size());
-        List<InheritedServerConnector> connectors = new java.util.ArrayList<>();
+        List<ServerConnector> connectors = new ArrayList<>();
         for (int i = 0; i < connectorCount; i++)
         {
-            InheritedServerConnector connector = new InheritedServerConnector(server, options.acceptors, -1);
+            ServerConnector connector = options.plainConnector
+                ? new ServerConnector(server, options.acceptors, -1)
+                : new InheritedServerConnector(server, options.acceptors, -1);
             connector.setHost(options.host);
             connector.setPort(options.port != null ? options.port : inherited.sockets().isEmpty() ? 8081 : 0);
+            connector.setReusePort(options.reusePort);
             server.addConnector(connector);
             connectors.add(connector);
         }
@@ -92,13 +100,7 @@ public final class ExampleServer
             ",\"lastResult\":\"" + restart.getLastResult().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
         server.start();
 
-        StringBuilder listeners = new StringBuilder();
-        for (InheritedServerConnector connector : connectors)
-        {
-            InheritedSocket socket = connector.getInheritedSocket();
-            listeners.append(listeners.length() == 0 ? "" : ", ")
-                .append(socket != null ? "inherited " + socket.describe() : "bound " + io.jettygraceful.InheritedSocket.hostAndPort(connector.getListenAddress()));
-        }
+        String listeners = connectors.stream().map(ExampleHandler::describe).collect(Collectors.joining(", "));
         LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
             ExampleHandler.PROCESS_UUID, listeners);
         server.join();
