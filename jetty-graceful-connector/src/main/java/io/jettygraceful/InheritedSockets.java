@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rules:</p>
  * <ul>
- *   <li>Variables aimed at another process are ignored: {@code LISTEN_PID} absent or not this pid (and no valid
- *       handoff), or handoff variables whose control fd is not this process's link to the named parent. A process
+ *   <li>Variables aimed at another process are ignored: {@code LISTEN_PID} set to another pid (then the handoff
+ *       variables are ignored too), or, with no {@code LISTEN_PID}, handoff variables whose control fd is not this
+ *       process's link to the named parent, or no handoff variables at all. A process
  *       the application starts inherits the variables but not the fds, and must not adopt whatever sits at fd 3.</li>
  *   <li>Variables aimed at this process must be right, or {@link #get()} throws {@link InheritedSocketException}
  *       naming the variable or fd: {@code LISTEN_FDS} a positive number, {@code LISTEN_FDNAMES} one name per fd
@@ -113,7 +114,9 @@ public final class InheritedSockets
         {
             if (!listenPid.trim().equals(String.valueOf(pid)))
                 return none("LISTEN_PID=" + listenPid + " names another process (this is " + pid + "): its sockets are not ours");
-            return new InheritedSockets(Source.SYSTEMD, readSockets(env, os), 0, 1, -1, null);
+            List<InheritedSocket> sockets = readSockets(env, os);
+            closeOnExec(os, sockets);
+            return new InheritedSockets(Source.SYSTEMD, sockets, 0, 1, -1, null);
         }
 
         String controlVariable = env.get(HandoffProtocol.CONTROL_FD);
@@ -140,6 +143,7 @@ public final class InheritedSockets
         if (controlFd != expectedControl)
             throw new InheritedSocketException(HandoffProtocol.CONTROL_FD + "=" + controlFd + " but it must follow the " +
                 sockets.size() + " listening fd(s), at fd " + expectedControl + ". Fix: the parent that started this JVM must use the layout of HandoffProtocol (is its jetty-graceful version the same?)");
+        closeOnExec(os, sockets);
         closeOnExec(os, controlFd);
         return new InheritedSockets(Source.HANDOFF, sockets, parent, generation, controlFd, null);
     }
@@ -208,9 +212,14 @@ public final class InheritedSockets
                     " Fix: pass listening TCP sockets (ListenStream= in a systemd .socket unit) at fds 3 to " + (2 + count) + ", or correct LISTEN_FDS.");
             sockets.add(new InheritedSocket(fd, i, names[i], socket.family() == SocketInfo.AF_INET6, socket.local()));
         }
+        return sockets;
+    }
+
+    /** Marks the sockets close-on-exec, only once every check has passed: nothing is adopted half-way. */
+    private static void closeOnExec(Os os, List<InheritedSocket> sockets) throws InheritedSocketException
+    {
         for (InheritedSocket socket : sockets)
             closeOnExec(os, socket.fd());
-        return sockets;
     }
 
     private static void closeOnExec(Os os, int fd) throws InheritedSocketException

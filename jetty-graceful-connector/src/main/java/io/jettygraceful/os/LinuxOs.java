@@ -222,6 +222,12 @@ final class LinuxOs implements Os
                 staged.add(copy);
                 checkZero(libc.posix_spawn_file_actions_adddup2(actions, copy, entry.getKey()), "posix_spawn_file_actions_adddup2");
             }
+            // Targets need not be contiguous: close every other fd below the highest target too.
+            for (int fd = 3; fd < firstFree; fd++)
+            {
+                if (!fdMap.containsKey(fd))
+                    checkZero(libc.posix_spawn_file_actions_addclose(actions, fd), "posix_spawn_file_actions_addclose");
+            }
             addCloseAllFrom(actions, firstFree);
 
             checkZero(libc.posix_spawnattr_init(attributes), "posix_spawnattr_init");
