@@ -333,7 +333,9 @@ public class GracefulRestart extends AbstractLifeCycle
         if (installed != null)
             installed.uninstall();
         server.removeEventListener(serverListener);
-        if (!handedOff)
+        // Only a process that serves as the service stops the service: not one that handed over, nor a replacement
+        // stopped before it took over.
+        if (serving && !handedOff)
             forEachListener("stopping", RestartListener::stopping);
         super.doStop();
     }
@@ -450,7 +452,7 @@ public class GracefulRestart extends AbstractLifeCycle
             fds.add(connector.getAcceptFd());
         }
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
-        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, new ListenerFanOut());
+        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, this::onChildServing);
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
@@ -494,7 +496,7 @@ public class GracefulRestart extends AbstractLifeCycle
         if (!outcome.succeeded())
         {
             failed.incrementAndGet();
-            LOG.warn("Restart failed: {}; still serving as pid {}", outcome, os.pid());
+            LOG.warn("Restart {}; still serving as pid {}", outcome, os.pid());
             inProgress.set(null);
             result.complete(outcome);
             notifyOutcome(outcome);
@@ -508,6 +510,15 @@ public class GracefulRestart extends AbstractLifeCycle
         drainAndExit(connectors);
     }
 
+    /**
+     * The replacement accepts: point supervisors at it. The application's listeners go first and the supervisors
+     * last, so that systemd hears MAINPID as the very last step before the replacement is told it is the main process.
+     */
+    private void onChildServing(int childPid)
+    {
+        forEachListener("childReady", List.of(listeners, supervisors), l -> l.childReady(childPid));
+    }
+
     private void notifyOutcome(RestartOutcome outcome)
     {
         if (outcome.succeeded())
@@ -517,9 +528,14 @@ public class GracefulRestart extends AbstractLifeCycle
     }
 
     /** Supervisors (PID file, then systemd) first, then the application's listeners; a failure is logged and skipped. */
-    private void forEachListener(String phase, java.util.function.Consumer<RestartListener> call)
+    private void forEachListener(String phase, ListenerCall call)
     {
-        for (List<RestartListener> group : List.of(supervisors, listeners))
+        forEachListener(phase, List.of(supervisors, listeners), call);
+    }
+
+    private void forEachListener(String phase, List<List<RestartListener>> groups, ListenerCall call)
+    {
+        for (List<RestartListener> group : groups)
         {
             for (RestartListener listener : group)
             {
@@ -574,21 +590,9 @@ public class GracefulRestart extends AbstractLifeCycle
         return duration;
     }
 
-    /**
-     * Calls every listener's {@link RestartListener#childReady(int)}; the first failure fails the restart. The
-     * application's listeners go first and the supervisors last, so that systemd hears MAINPID only once nothing can
-     * refuse the replacement any more.
-     */
-    private final class ListenerFanOut implements RestartListener
+    @FunctionalInterface
+    private interface ListenerCall
     {
-        @Override
-        public void childReady(int childPid) throws Exception
-        {
-            for (List<RestartListener> group : List.of(listeners, supervisors))
-            {
-                for (RestartListener listener : group)
-                    listener.childReady(childPid);
-            }
-        }
+        void accept(RestartListener listener) throws Exception;
     }
 }

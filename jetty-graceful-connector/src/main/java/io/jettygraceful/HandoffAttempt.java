@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 import io.jettygraceful.os.ExitStatus;
 import io.jettygraceful.os.Os;
@@ -30,10 +31,10 @@ final class HandoffAttempt
     private final List<Integer> listenerFds;
     private final Duration readyTimeout;
     private final Duration killGrace;
-    private final RestartListener listener;
+    private final IntConsumer onChildServing;
     private volatile int childPid;
 
-    HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, RestartListener listener)
+    HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, IntConsumer onChildServing)
     {
         this.os = os;
         this.argv = argv;
@@ -41,7 +42,7 @@ final class HandoffAttempt
         this.listenerFds = listenerFds;
         this.readyTimeout = readyTimeout;
         this.killGrace = killGrace;
-        this.listener = listener;
+        this.onChildServing = onChildServing;
     }
 
     /** @return the spawned child's pid, 0 before the spawn */
@@ -128,16 +129,22 @@ final class HandoffAttempt
         }
         if (reportedPid != childPid)
             LOG.info("Restart: spawned pid {} reports ready as pid {} (a launcher in between): {} is the new main process", childPid, reportedPid, reportedPid);
-        try
-        {
-            listener.childReady(reportedPid);
-        }
-        catch (Exception x)
-        {
-            return fail("a restart listener refused the replacement: " + x, start);
-        }
+
+        // Let it accept, and hand over only once it says it does: a replacement that dies now leaves this process serving.
         control.writeLine(HandoffProtocol.GO);
+        ControlChannel.Received answer = control.readLine(System.nanoTime() + killGrace.toNanos());
+        if (!(answer instanceof ControlChannel.Line line) || !line.text().equals(HandoffProtocol.SERVING))
+            return fail("the replacement did not confirm that it accepts after GO (" + describe(answer) + ")", start);
+        onChildServing.accept(reportedPid);
+        control.writeLine(HandoffProtocol.DONE);
         return RestartOutcome.success(reportedPid, elapsed(start));
+    }
+
+    private static String describe(ControlChannel.Received received)
+    {
+        if (received instanceof ControlChannel.Line line)
+            return "it sent '" + line.text() + "'";
+        return received instanceof ControlChannel.EndOfStream ? "it closed the control socket" : "no answer in time";
     }
 
     private RestartOutcome fail(String reason, long start)

@@ -32,20 +32,25 @@ package io.jettygraceful;
  * systemd's rules instead, and the JETTY_GRACEFUL variables are ignored.
  *
  * <h2>Messages on the control socket</h2>
- * ASCII lines ending in {@code \n}.
+ * ASCII lines ending in {@code \n}, in this order:
  * <ol>
  *   <li>child to parent: {@value #READY} {@code <pid>} once its {@code Server} has started and its readiness check
  *       (if any) has passed; or {@value #FAILED} {@code <reason>} when it cannot start, after which it exits.
  *       Until then the child's connectors do not accept: the parent alone serves.</li>
- *   <li>parent to child: {@value #GO}, sent after the parent has committed to the handoff (and, under systemd,
- *       after it sent {@code MAINPID}). The parent then stops accepting, drains and exits. On {@value #GO}, or
- *       at end of stream (the parent died), the child starts accepting and becomes a normal server that may itself
- *       restart.</li>
+ *   <li>parent to child: {@value #GO}: start accepting. Both processes now accept from the same sockets.</li>
+ *   <li>child to parent: {@value #SERVING}, once its connectors accept. Only now does the parent commit: a child
+ *       that dies before this line leaves the parent serving as before.</li>
+ *   <li>parent to child: {@value #DONE}, after the parent has pointed supervisors at the child (PID file, then
+ *       systemd {@code MAINPID}). The parent then stops accepting, drains and exits; the child announces itself
+ *       (systemd {@code READY=1}) and may restart in turn.</li>
  * </ol>
+ * End of stream at any point means the other side died. A child that sees it starts (or keeps) accepting and
+ * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving.
  *
  * <h2>Timeouts and failure</h2>
- * The parent waits for {@value #READY} at most the ready timeout (default 60 s). On timeout, on {@value #FAILED},
- * or when the control socket reaches end of stream first (the child died), the parent sends SIGTERM to the child,
+ * The parent waits for {@value #READY} at most the ready timeout (default 60 s), then for {@value #SERVING} at most
+ * the kill grace period (default 5 s). On timeout, on {@value #FAILED}, or when the control socket reaches end of
+ * stream first (the child died), the parent sends SIGTERM to the child (its JVM then drains what it accepted),
  * waits up to the kill grace period (default 5 s) for it to exit, then SIGKILL, and always reaps it. The parent keeps
  * serving and may try again.
  *
@@ -70,6 +75,8 @@ public final class HandoffProtocol
     public static final String READY = "READY";
     public static final String FAILED = "FAILED";
     public static final String GO = "GO";
+    public static final String SERVING = "SERVING";
+    public static final String DONE = "DONE";
 
     private HandoffProtocol()
     {

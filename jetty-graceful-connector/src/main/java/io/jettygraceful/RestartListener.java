@@ -2,8 +2,8 @@ package io.jettygraceful;
 
 /**
  * Hooks into the restart's phases, for supervisors (systemd notify, PID file) and for applications. Methods are
- * called on the restart thread, in the order of the phases; an exception thrown by {@link #childReady(int)} fails
- * the restart (the replacement is then stopped), exceptions from the others are logged and ignored.
+ * called on the restart thread, in the order of the phases; exceptions are logged and otherwise ignored: by the time
+ * a listener hears of a phase, the restart's course is already decided.
  */
 public interface RestartListener
 {
@@ -13,8 +13,8 @@ public interface RestartListener
     }
 
     /**
-     * The replacement reported ready; this process has not yet told it to take over. This is the moment to point
-     * supervisors at the new pid (PID file, systemd MAINPID).
+     * The replacement is ready and accepts; this process is about to hand over (it has not told the replacement it is
+     * the main process yet). This is the moment to point supervisors at the new pid (PID file, systemd MAINPID).
      */
     default void childReady(int childPid) throws Exception
     {

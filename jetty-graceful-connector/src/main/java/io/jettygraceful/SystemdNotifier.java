@@ -80,7 +80,7 @@ public final class SystemdNotifier implements RestartListener
     @Override
     public void restartFailed(RestartOutcome outcome)
     {
-        send("READY=1", "STATUS=Restart failed: " + oneLine(outcome.reason()) + "; still serving as pid " + os.pid());
+        send("READY=1", "MAINPID=" + os.pid(), "STATUS=Restart failed: " + oneLine(outcome.reason()) + "; still serving as pid " + os.pid());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.jettygraceful;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import io.jettygraceful.os.Os;
 import io.jettygraceful.os.OsException;
@@ -10,8 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The replacement's side of {@link HandoffProtocol}: once the server has started (connectors open but paused), run
- * the readiness check, report {@code READY}, wait for {@code GO} (or the parent's death), then resume accepting.
- * Owns the control socket and closes it when done.
+ * the readiness check, report {@code READY}, on {@code GO} resume accepting and confirm {@code SERVING}, then wait
+ * for {@code DONE}. The parent's death at any point means: accept and serve alone. Owns the control socket and closes
+ * it when done.
  */
 final class TakeoverHandshake
 {
@@ -31,7 +33,8 @@ final class TakeoverHandshake
     /**
      * Reports readiness and waits for the parent's answer.
      *
-     * @return true when the parent said GO, false when it went away first (either way this process now serves)
+     * @return true when the parent handed over ({@code DONE}), false when it went away first (either way this process
+     * now accepts and serves)
      */
     boolean reportReady(Server server, ReadinessCheck check, List<InheritedServerConnector> connectors) throws Exception
     {
@@ -45,26 +48,55 @@ final class TakeoverHandshake
             reportFailure("readiness check failed: " + x);
             throw x;
         }
+        boolean accepting = false;
         try
         {
             control.writeLine(HandoffProtocol.READY + " " + os.pid());
-            ControlChannel.Received answer = control.readLine(System.nanoTime() + java.util.concurrent.TimeUnit.DAYS.toNanos(1));
-            boolean go = answer instanceof ControlChannel.Line line && line.text().equals(HandoffProtocol.GO);
-            if (!go)
-                LOG.warn("Takeover: parent {} went away before telling this process to take over ({}): serving anyway", parentPid, answer);
-            return go;
+            ControlChannel.Received answer = control.readLine(farFuture());
+            if (!isLine(answer, HandoffProtocol.GO))
+            {
+                LOG.warn("Takeover: parent {} went away before telling this process to accept ({}): serving alone", parentPid, answer);
+                return false;
+            }
+            resume(connectors);
+            accepting = true;
+            control.writeLine(HandoffProtocol.SERVING);
+            answer = control.readLine(farFuture());
+            if (!isLine(answer, HandoffProtocol.DONE))
+            {
+                LOG.warn("Takeover: parent {} went away while handing over ({}): serving alone", parentPid, answer);
+                return false;
+            }
+            return true;
         }
         catch (OsException x)
         {
-            LOG.warn("Takeover: control socket to parent {} failed ({}): serving anyway", parentPid, x.getMessage());
+            LOG.warn("Takeover: control socket to parent {} failed ({}): serving alone", parentPid, x.getMessage());
             return false;
         }
         finally
         {
             control.close();
-            for (InheritedServerConnector connector : connectors)
-                connector.setAccepting(true);
+            if (!accepting)
+                resume(connectors);
         }
+    }
+
+    private static void resume(List<InheritedServerConnector> connectors)
+    {
+        for (InheritedServerConnector connector : connectors)
+            connector.setAccepting(true);
+    }
+
+    private static boolean isLine(ControlChannel.Received received, String text)
+    {
+        return received instanceof ControlChannel.Line line && line.text().equals(text);
+    }
+
+    /** The parent decides how long a takeover may take; this side only needs a bound that never overflows. */
+    private static long farFuture()
+    {
+        return System.nanoTime() + TimeUnit.DAYS.toNanos(1);
     }
 
     /** Tells the parent this process cannot take over, and closes the control socket. */
