@@ -249,6 +249,19 @@ class HarnessTest
     }
 
     @Test
+    void trackerEndsAnAdoptedOrphanItNeverAskedAbout() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleProcess shell = processes.start(ExampleProcess.builder().name("orphaned-unasked").jdk(17).outputOutlivesProcess()
+            .wrapper(List.of("/bin/sh", "-c", "\"$@\" & exit 0", "sh")).args("--host", "127.0.0.1", "--port", String.valueOf(port)));
+        assertEquals(0, shell.exitCode(Duration.ofSeconds(10)));
+        long pid = Long.parseLong(shell.awaitLog("Serving pid=(\\d+)", Duration.ofSeconds(30)).group(1)); // not passed to saw()
+
+        assertEquals(List.of(), processes.cleanUp());
+        assertFalse(Procs.exists(pid), "ended and reaped");
+    }
+
+    @Test
     void readsListeningSocketsOfAProcess() throws Exception
     {
         long self = ProcessHandle.current().pid();

@@ -22,6 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar: a pid of a
  * process that already exited may belong to someone else by now.</p>
  *
+ * <p>Also ended: example JVMs that are children of the test JVM without being its {@code Process}es, i.e. orphans
+ * it adopted as subreaper, even when the test failed before learning their pid.</p>
+ *
  * <p>When the test failed, the log file of each process and its tail are printed.</p>
  */
 public final class ProcessTracker implements BeforeEachCallback, AfterEachCallback
@@ -100,6 +103,13 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         Set<Long> own = new LinkedHashSet<>();
         for (ExampleProcess process : started)
             own.add(process.pid());
+        // Orphans the test never asked about (it failed before it could) were adopted by this subreaper: an example
+        // JVM whose parent is the test JVM and that is none of our Process children is one of them.
+        for (long child : Procs.childrenOf(ProcessHandle.current().pid()))
+        {
+            if (!own.contains(child) && isExample(child))
+                seen.add(child);
+        }
         for (long pid : seen)
         {
             if (own.contains(pid))
