@@ -1,0 +1,167 @@
+package io.jettygraceful.it;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Owns every example process a test starts and every pid it learns of, and ends them all after the test, passed or
+ * failed. Register per test: {@code @RegisterExtension final ProcessTracker processes = new ProcessTracker();}
+ *
+ * <p>Processes started here are closed ({@link ExampleProcess#close()}). Pids only seen (in /status, e.g. a
+ * generation the example spawned itself, which the test JVM adopts as a {@link Subreaper}) are signalled TERM, then
+ * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar: a pid of a
+ * process that already exited may belong to someone else by now.</p>
+ *
+ * <p>Also ended: example JVMs that are children of the test JVM without being its {@code Process}es, i.e. orphans
+ * it adopted as subreaper, even when the test failed before learning their pid.</p>
+ *
+ * <p>When the test failed, the log file of each process and its tail are printed.</p>
+ */
+public final class ProcessTracker implements BeforeEachCallback, AfterEachCallback
+{
+    private static final Duration TERM_GRACE = Duration.ofSeconds(10);
+    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+
+    private final List<ExampleProcess> started = new ArrayList<>();
+    private final Set<Long> seen = new LinkedHashSet<>();
+
+    @Override
+    public void beforeEach(ExtensionContext context)
+    {
+        Subreaper.enable();
+    }
+
+    /** Starts {@code builder}'s process and tracks it. */
+    public synchronized ExampleProcess start(ExampleProcess.Builder builder)
+    {
+        Subreaper.enable();
+        ExampleProcess process = builder.start();
+        started.add(process);
+        seen.add(process.pid());
+        return process;
+    }
+
+    /** Remembers {@code pid}: it is ended and reaped after the test if it still runs the example jar. */
+    public synchronized void saw(long pid)
+    {
+        seen.add(pid);
+    }
+
+    /** GET /status from 127.0.0.1:{@code port}, remembering the pid that answered. */
+    public ExampleStatus status(int port) throws IOException
+    {
+        Http.Response response = Http.get(port, "/status");
+        assertEquals(200, response.status(), "GET /status: " + response);
+        ExampleStatus status = ExampleStatus.parse(response.body());
+        saw(status.pid());
+        return status;
+    }
+
+    public synchronized List<ExampleProcess> started()
+    {
+        return List.copyOf(started);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context)
+    {
+        if (context.getExecutionException().isPresent())
+        {
+            for (ExampleProcess process : started())
+                System.err.println("[it] " + context.getDisplayName() + " failed; " + process.describe());
+        }
+        List<String> problems = cleanUp();
+        if (!problems.isEmpty())
+            throw new IllegalStateException("cleanup after " + context.getDisplayName() + ": " + problems);
+    }
+
+    /** Ends and reaps everything; @return problems (processes that would not die or could not be reaped). */
+    public synchronized List<String> cleanUp()
+    {
+        List<String> problems = new ArrayList<>();
+        for (int i = started.size() - 1; i >= 0; i--)
+        {
+            try
+            {
+                started.get(i).close();
+            }
+            catch (RuntimeException x)
+            {
+                problems.add(x.getMessage());
+            }
+        }
+        Set<Long> own = new LinkedHashSet<>();
+        for (ExampleProcess process : started)
+            own.add(process.pid());
+        // Orphans the test never asked about (it failed before it could) were adopted by this subreaper: an example
+        // JVM whose parent is the test JVM and that is none of our Process children is one of them.
+        for (long child : Procs.childrenOf(ProcessHandle.current().pid()))
+        {
+            if (!own.contains(child) && isExample(child))
+                seen.add(child);
+        }
+        for (long pid : seen)
+        {
+            if (own.contains(pid))
+                continue; // reaped by the JDK; its pid may already be someone else's
+            String problem = endSeen(pid);
+            if (problem != null)
+                problems.add(problem);
+        }
+        started.clear();
+        seen.clear();
+        return problems;
+    }
+
+    private static String endSeen(long pid)
+    {
+        if (Procs.isZombie(pid))
+            return reapOrExplain(pid);
+        if (!Procs.isAlive(pid) || !isExample(pid))
+            return null;
+        Subreaper.signal(pid, 15);
+        if (awaitGone(pid, TERM_GRACE))
+            return null;
+        if (isExample(pid))
+            Subreaper.signal(pid, 9);
+        if (awaitGone(pid, KILL_GRACE))
+            return null;
+        return "pid " + pid + " is still " + (Procs.isZombie(pid) ? "a zombie, not a child of the test JVM" : "alive") + " after TERM and KILL";
+    }
+
+    /** Polls until {@code pid} has exited and is reaped (by us when it is our child). */
+    private static boolean awaitGone(long pid, Duration timeout)
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            Subreaper.Reaped reaped = Subreaper.reap(pid);
+            if (reaped == Subreaper.Reaped.REAPED || !Procs.exists(pid))
+                return true;
+            ExampleProcess.sleep(Duration.ofMillis(20));
+        }
+        return false;
+    }
+
+    private static String reapOrExplain(long pid)
+    {
+        if (Subreaper.reap(pid) == Subreaper.Reaped.REAPED)
+            return null;
+        return "pid " + pid + " is a zombie whose parent (" + Procs.parentPid(pid).orElse(-1L) + ") is not the test JVM: nobody will reap it";
+    }
+
+    private static boolean isExample(long pid)
+    {
+        return Procs.cmdline(pid).contains(Jdks.exampleJar().getFileName().toString());
+    }
+}

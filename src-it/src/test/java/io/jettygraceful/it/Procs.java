@@ -1,0 +1,131 @@
+package io.jettygraceful.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Facts about processes, read from /proc. Every method answers for "now": a pid can exit (and be reused) right after.
+ */
+public final class Procs
+{
+    private Procs()
+    {
+    }
+
+    /** @return the state letter of /proc/PID/stat (R, S, D, Z, T, ...), empty when there is no such process */
+    public static Optional<Character> state(long pid)
+    {
+        return stat(pid).map(fields -> fields.get(0).charAt(0));
+    }
+
+    /** @return the parent pid of {@code pid}, empty when there is no such process */
+    public static Optional<Long> parentPid(long pid)
+    {
+        return stat(pid).map(fields -> Long.parseLong(fields.get(1)));
+    }
+
+    /** @return true when {@code pid} exists and has not exited (a zombie has exited: it only waits to be reaped) */
+    public static boolean isAlive(long pid)
+    {
+        Optional<Character> state = state(pid);
+        return state.isPresent() && state.get() != 'Z' && state.get() != 'X';
+    }
+
+    /** @return true when {@code pid} has exited but its parent has not reaped it */
+    public static boolean isZombie(long pid)
+    {
+        return state(pid).map(s -> s == 'Z').orElse(false);
+    }
+
+    /** @return whether /proc/PID exists at all (alive or zombie) */
+    public static boolean exists(long pid)
+    {
+        return Files.exists(Path.of("/proc", String.valueOf(pid)));
+    }
+
+    /** @return how many fds {@code pid} has open, or -1 when it is gone */
+    public static int fdCount(long pid)
+    {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd")))
+        {
+            return (int)fds.count();
+        }
+        catch (IOException x)
+        {
+            return -1;
+        }
+    }
+
+    /** @return the command line of {@code pid}, arguments joined by spaces; empty when gone (or a zombie) */
+    public static String cmdline(long pid)
+    {
+        try
+        {
+            byte[] bytes = Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "cmdline"));
+            return new String(bytes, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+        }
+        catch (IOException x)
+        {
+            return "";
+        }
+    }
+
+    /** @return the pids whose parent is {@code pid} */
+    public static List<Long> childrenOf(long pid)
+    {
+        List<Long> children = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc")))
+        {
+            for (Path entry : (Iterable<Path>)entries::iterator)
+            {
+                String name = entry.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit))
+                    continue;
+                long child = Long.parseLong(name);
+                if (parentPid(child).map(p -> p == pid).orElse(false))
+                    children.add(child);
+            }
+        }
+        catch (IOException x)
+        {
+            throw new IllegalStateException("cannot list /proc", x);
+        }
+        return children;
+    }
+
+    /** @return the children of {@code pid} that have exited and wait to be reaped by it */
+    public static List<Long> zombieChildrenOf(long pid)
+    {
+        return childrenOf(pid).stream().filter(Procs::isZombie).toList();
+    }
+
+    /** Fields of /proc/PID/stat after the command name: [state, ppid, pgrp, ...]. */
+    private static Optional<List<String>> stat(long pid)
+    {
+        String text;
+        try
+        {
+            text = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        }
+        catch (NoSuchFileException x)
+        {
+            return Optional.empty();
+        }
+        catch (IOException x)
+        {
+            return Optional.empty();
+        }
+        // The command name is in parentheses and may itself contain spaces and parentheses: split after the last ')'.
+        int end = text.lastIndexOf(')');
+        if (end < 0)
+            return Optional.empty();
+        return Optional.of(List.of(text.substring(end + 1).trim().split(" +")));
+    }
+}
