@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -54,6 +55,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private final AtomicInteger succeeded = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final LifeCycle.Listener serverListener = new ServerListener();
+    private final DrainCustomizer drainCustomizer = new DrainCustomizer();
 
     private volatile String signal = "HUP";
     private volatile Duration readyTimeout = Duration.ofSeconds(60);
@@ -313,6 +315,12 @@ public class GracefulRestart extends AbstractLifeCycle
         if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
             supervisors.add(new SystemdNotifier(os, notifySocket));
         InheritedEnvironment.hideFromChildProcesses();
+        for (InheritedServerConnector connector : connectors())
+        {
+            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
+            if (http != null && !http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
+                http.getHttpConfiguration().addCustomizer(drainCustomizer);
+        }
         server.addEventListener(serverListener);
         String signalName = signal;
         if (!"NONE".equals(SignalTrigger.normalize(signalName)))
@@ -551,13 +559,31 @@ public class GracefulRestart extends AbstractLifeCycle
         }
     }
 
+    /**
+     * Drains in two phases. First this process only stops accepting and answers every HTTP/1 request with
+     * {@code Connection: close}, until its connections are gone or the drain timeout has passed: clients leave through
+     * responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
+     * within what is left of the drain timeout, at least one second.
+     */
     private void drainAndExit(List<InheritedServerConnector> connectors)
     {
         long start = System.nanoTime();
-        // With acceptors == 0 the selector keeps accepting until the connector stops: stop accepting first.
+        long deadline = start + drainTimeout.toNanos();
+        drainCustomizer.startDraining();
         for (InheritedServerConnector connector : connectors)
-            connector.setAccepting(false);
-        server.setStopTimeout(drainTimeout.toMillis());
+            connector.stopAccepting();
+        int connectionsAtStart = openConnections();
+        try
+        {
+            while (openConnections() > 0 && System.nanoTime() - deadline < 0)
+                Thread.sleep(10);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        int left = openConnections();
+        server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
         try
         {
             server.stop();
@@ -566,10 +592,23 @@ public class GracefulRestart extends AbstractLifeCycle
         {
             LOG.warn("Drain: stopping the server failed: {}", x.toString());
         }
-        LOG.info("Drained in {} ms; {}", (System.nanoTime() - start) / 1_000_000L, exitAfterDrain ? "exiting" : "server stopped");
+        LOG.info("Drained in {} ms: {} connection(s) open at handoff, {} request(s) served during the drain, {} connection(s) left to the final stop; {}",
+            (System.nanoTime() - start) / 1_000_000L, connectionsAtStart, drainCustomizer.requestsDuringDrain(), left,
+            exitAfterDrain ? "exiting" : "server stopped");
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);
+    }
+
+    private int openConnections()
+    {
+        int count = 0;
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof org.eclipse.jetty.server.AbstractConnector abstractConnector)
+                count += abstractConnector.getConnectedEndPoints().size();
+        }
+        return count;
     }
 
     private List<InheritedServerConnector> connectors()

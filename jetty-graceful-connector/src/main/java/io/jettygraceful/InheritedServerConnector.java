@@ -227,6 +227,38 @@ public class InheritedServerConnector extends ServerConnector
         return (host == null ? "*" : host) + ":" + getPort();
     }
 
+    /**
+     * Stops accepting new connections without interrupting an acceptor in the middle of an accept: with acceptor
+     * threads, the accept channel is closed (a connection accepted at that instant is returned and served, whereas
+     * Jetty's shutdown interrupts the acceptors, and a connection accepted just as the interrupt lands is lost); with
+     * selector accept (acceptors 0), the selector stops accepting and the channel closes when the connector stops.
+     * Other processes sharing the socket keep accepting: closing this process's fd never shuts the socket down.
+     */
+    public void stopAccepting()
+    {
+        setAccepting(false);
+        if (getAcceptors() > 0 && getTransport() instanceof ServerSocketChannel channel)
+        {
+            try
+            {
+                channel.close();
+            }
+            catch (IOException x)
+            {
+                LOG.debug("closing the accept channel of {}", this, x);
+            }
+        }
+    }
+
+    @Override
+    protected boolean handleAcceptFailure(Throwable failure)
+    {
+        // An acceptor woken by stopAccepting() closing the channel: not a failure; it now waits while not accepting.
+        if (!isAccepting() && isRunning() && failure instanceof java.nio.channels.ClosedChannelException)
+            return true;
+        return super.handleAcceptFailure(failure);
+    }
+
     @Override
     protected void doStart() throws Exception
     {

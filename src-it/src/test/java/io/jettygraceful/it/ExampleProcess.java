@@ -88,6 +88,7 @@ public final class ExampleProcess implements AutoCloseable
         private final Map<String, String> env = new LinkedHashMap<>();
         private final List<String> wrapper = new ArrayList<>();
         private boolean outputOutlivesProcess;
+        private Path jar;
 
         /**
          * Declares that processes started by this one (a restart's next generation, a wrapper's background job) write
@@ -116,6 +117,13 @@ public final class ExampleProcess implements AutoCloseable
         public Builder name(String name)
         {
             this.name = name.replaceAll("[^A-Za-z0-9_.-]", "_");
+            return this;
+        }
+
+        /** The jar to run (default: the example jar the build made), e.g. a copy a test may replace. */
+        public Builder jar(Path jar)
+        {
+            this.jar = jar;
             return this;
         }
 
@@ -158,7 +166,7 @@ public final class ExampleProcess implements AutoCloseable
             command.add((java != null ? java : Jdks.java(17)).toString());
             command.addAll(jvmArgs);
             command.add("-jar");
-            command.add(Jdks.exampleJar().toString());
+            command.add((jar != null ? jar : Jdks.exampleJar()).toString());
             command.addAll(args);
             return command;
         }

@@ -1,0 +1,80 @@
+package io.jettygraceful.it;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Driving restarts of the example from a test: send the signal, wait for the next generation, wait for exits. */
+final class Restarts
+{
+    static final int SIGHUP = 1;
+
+    private Restarts()
+    {
+    }
+
+    /**
+     * Sends SIGHUP to the process serving on {@code port} and waits until the next generation answers /status.
+     *
+     * @return the new generation's status
+     */
+    static ExampleStatus restart(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
+    {
+        if (!Subreaper.signal(current.pid(), SIGHUP))
+            fail("cannot send SIGHUP to pid " + current.pid() + ": it is gone");
+        return awaitGeneration(processes, port, current, timeout);
+    }
+
+    /** Polls /status until a process other than {@code current} answers, of the next generation. */
+    static ExampleStatus awaitGeneration(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ExampleStatus status = current;
+        while (System.nanoTime() - deadline < 0)
+        {
+            status = processes.status(port);
+            if (status.pid() != current.pid())
+            {
+                if (status.generation() != current.generation() + 1 || status.parentPid() != current.pid())
+                    fail("after pid " + current.pid() + " (generation " + current.generation() + ") restarted, pid " + status.pid() +
+                        " answered as generation " + status.generation() + " with parent " + status.parentPid());
+                return status;
+            }
+            pause(Duration.ofMillis(20));
+        }
+        fail("no new generation answered on port " + port + " within " + timeout.toMillis() + " ms; still " + status.json());
+        return null;
+    }
+
+    /** Waits until {@code pid} has exited (a zombie counts as exited); fails after {@code timeout}. */
+    static void awaitExit(long pid, Duration timeout)
+    {
+        await(() -> !Procs.isAlive(pid), timeout, "pid " + pid + " to exit");
+    }
+
+    static void await(BooleanSupplier condition, Duration timeout, String what)
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline >= 0)
+                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
+            pause(Duration.ofMillis(20));
+        }
+    }
+
+    static void pause(Duration duration)
+    {
+        try
+        {
+            Thread.sleep(duration.toMillis());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(x);
+        }
+    }
+}
