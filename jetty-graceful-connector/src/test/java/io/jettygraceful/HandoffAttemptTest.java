@@ -378,7 +378,8 @@ class HandoffAttemptTest
         assertStoppedAndReaped(outcome, TERMINATED);
         assertEquals("GO\n", os.written(parentEnd()));
         assertContains(outcome.reason(), "no answer in time");
-        assertTrue(elapsedMs >= SHORT.toMillis(), "waited the kill grace for SERVING: " + elapsedMs + " ms");
+        // ControlChannel waits whole milliseconds: up to 1 ms short of the deadline
+        assertTrue(elapsedMs >= SHORT.toMillis() - 2, "waited the kill grace for SERVING: " + elapsedMs + " ms");
         assertTrue(elapsedMs < LONG.toMillis(), "did not wait for the ready timeout: " + elapsedMs + " ms");
     }
 
