@@ -67,15 +67,15 @@ final class ControlChannel implements AutoCloseable
                 endOfStream = true;
             else
                 pending.write(buffer, 0, count);
-            if (pending.size() > MAX_LINE)
-                throw new OsException("control socket: a line longer than " + MAX_LINE + " bytes", 0);
         }
     }
 
-    private String takeLine()
+    private String takeLine() throws OsException
     {
         byte[] bytes = pending.toByteArray();
-        for (int i = 0; i < bytes.length; i++)
+        // Only the line itself counts, not the bytes after its newline that arrived in the same read.
+        int limit = Math.min(bytes.length, MAX_LINE);
+        for (int i = 0; i < limit; i++)
         {
             if (bytes[i] == '\n')
             {
@@ -85,6 +85,8 @@ final class ControlChannel implements AutoCloseable
                 return line;
             }
         }
+        if (limit == MAX_LINE)
+            throw new OsException("control socket: a line longer than " + MAX_LINE + " bytes", 0);
         return null;
     }
 

@@ -476,12 +476,13 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private String refusal()
     {
-        if (os == null)
-            return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
         if (handedOff)
             return "this process has already handed over to a replacement and is draining";
+        // before os: it is null until this bean starts, which says nothing about the platform
         if (!isStarted() || !server.isStarted())
             return "the server is not running (" + server.getState() + ")";
+        if (os == null)
+            return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
         if (!serving)
             return "this process is still taking over from its parent pid " + registry.parentPid() + "; try again once it serves";
         return null;

@@ -75,7 +75,10 @@ final class HandoffAttempt
             }
             catch (OsException x)
             {
-                return RestartOutcome.failure(0, x.getMessage(), elapsed(start), null);
+                String message = String.valueOf(x.getMessage());
+                // LinuxOs names the program only when posix_spawnp itself fails, not when preparing the fds does.
+                String reason = message.contains(argv.get(0)) ? message : "cannot start " + argv.get(0) + ": " + message;
+                return RestartOutcome.failure(0, reason, elapsed(start), null);
             }
             finally
             {

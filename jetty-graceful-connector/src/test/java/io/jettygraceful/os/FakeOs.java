@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 import io.jettygraceful.os.FdDescription.SocketInfo;
 
@@ -33,7 +34,11 @@ import io.jettygraceful.os.FdDescription.SocketInfo;
  * {@link #onSignal} hook does); {@link #reap} then returns its status once.</p>
  *
  * <p>Streams: {@link #feed(int, String)} queues bytes for {@link #read}, {@link #endOfStream(int)} makes it return 0;
- * {@link #written(int)} is everything {@link #write} wrote to an fd.</p>
+ * {@link #written(int)} is everything {@link #write} wrote to an fd. A {@link #read} with nothing queued waits for
+ * its timeout (the code under test's own wait) and returns -1; to script a conversation without races, answer from
+ * an {@link #onWrite} or {@link #onSpawn} hook, which run on the caller's thread before the call returns.</p>
+ *
+ * <p>{@link #events()} is the order of spawns, closes, writes, signals and reaps, for tests of ordering.</p>
  */
 public class FakeOs implements Os
 {
@@ -57,6 +62,11 @@ public class FakeOs implements Os
     private int nextPid;
     private OsException spawnFailure;
     private volatile BiConsumer<Integer, Signal> onSignal = (p, s) -> { };
+    private volatile Consumer<Spawned> onSpawn = s -> { };
+    private volatile BiConsumer<Integer, String> onWrite = (f, t) -> { };
+    private final List<int[]> socketPairs = new ArrayList<>();
+    private final List<String> events = new ArrayList<>();
+    private String datagramFailure;
 
     private final Map<Integer, BlockingDeque<byte[]>> incoming = new ConcurrentHashMap<>();
     private final Map<Integer, ByteArrayOutputStream> outgoing = new HashMap<>();
@@ -190,6 +200,21 @@ public class FakeOs implements Os
         return List.copyOf(closed);
     }
 
+    /** @return the pairs {@link #socketPair} made, in order */
+    public synchronized List<int[]> socketPairs()
+    {
+        return socketPairs.stream().map(int[]::clone).toList();
+    }
+
+    /**
+     * @return what was done, in order: {@code "spawn <pid>"}, {@code "close <fd>"}, {@code "write <fd> <text>"},
+     * {@code "signal <pid> <NAME>"}, {@code "reaped <pid>"}
+     */
+    public synchronized List<String> events()
+    {
+        return List.copyOf(events);
+    }
+
     // ---- Os: fds ----------------------------------------------------------------------------------------------
 
     @Override
@@ -246,6 +271,7 @@ public class FakeOs implements Os
     public synchronized void close(int fd)
     {
         closed.add(fd);
+        events.add("close " + fd);
         fds.remove(fd);
         cloexec.remove(fd);
     }
@@ -263,6 +289,7 @@ public class FakeOs implements Os
             cloexec.add(fd);
             pair[i] = fd;
         }
+        socketPairs.add(pair.clone());
         return pair;
     }
 
@@ -296,6 +323,20 @@ public class FakeOs implements Os
         return this;
     }
 
+    /** Runs after every successful {@link #spawn}, before it returns, e.g. to feed the child's first message. */
+    public FakeOs onSpawn(Consumer<Spawned> hook)
+    {
+        onSpawn = hook;
+        return this;
+    }
+
+    /** Runs after every {@link #write}, before it returns, with the fd and the text written, e.g. to feed an answer. */
+    public FakeOs onWrite(BiConsumer<Integer, String> hook)
+    {
+        onWrite = hook;
+        return this;
+    }
+
     /** Ends a child: a later {@link #reap} returns {@code status}. */
     public synchronized void exit(int child, ExitStatus status)
     {
@@ -321,19 +362,25 @@ public class FakeOs implements Os
     }
 
     @Override
-    public synchronized int spawn(List<String> argv, Map<String, String> env, Map<Integer, Integer> fdMap) throws OsException
+    public int spawn(List<String> argv, Map<String, String> env, Map<Integer, Integer> fdMap) throws OsException
     {
-        if (spawnFailure != null)
+        Spawned child;
+        synchronized (this)
         {
-            OsException failure = spawnFailure;
-            spawnFailure = null;
-            throw failure;
+            if (spawnFailure != null)
+            {
+                OsException failure = spawnFailure;
+                spawnFailure = null;
+                throw failure;
+            }
+            for (int source : fdMap.values())
+                open(source, "spawn: source fd " + source);
+            child = new Spawned(nextPid++, List.copyOf(argv), Map.copyOf(env), Map.copyOf(fdMap));
+            spawned.add(child);
+            events.add("spawn " + child.pid());
         }
-        for (int source : fdMap.values())
-            open(source, "spawn: source fd " + source);
-        int child = nextPid++;
-        spawned.add(new Spawned(child, List.copyOf(argv), Map.copyOf(env), Map.copyOf(fdMap)));
-        return child;
+        onSpawn.accept(child);
+        return child.pid();
     }
 
     @Override
@@ -359,7 +406,10 @@ public class FakeOs implements Os
         }
         ExitStatus status = exits.get(child);
         if (status != null)
+        {
             reaped.add(child);
+            events.add("reaped " + child);
+        }
         return status;
     }
 
@@ -370,6 +420,7 @@ public class FakeOs implements Os
         synchronized (this)
         {
             signals.add(target + ":" + signal);
+            events.add("signal " + target + " " + signal);
             alive = target == pid || (spawned.stream().anyMatch(s -> s.pid() == target) && !reaped.contains(target));
         }
         if (alive && target != pid)
@@ -444,15 +495,30 @@ public class FakeOs implements Os
     }
 
     @Override
-    public synchronized void write(int fd, byte[] data) throws OsException
+    public void write(int fd, byte[] data) throws OsException
     {
-        open(fd, "write(" + fd + ")");
-        outgoing.computeIfAbsent(fd, k -> new ByteArrayOutputStream()).writeBytes(data);
+        String text = new String(data, StandardCharsets.US_ASCII);
+        synchronized (this)
+        {
+            open(fd, "write(" + fd + ")");
+            outgoing.computeIfAbsent(fd, k -> new ByteArrayOutputStream()).writeBytes(data);
+            events.add("write " + fd + " " + text);
+        }
+        onWrite.accept(fd, text);
+    }
+
+    /** Makes every later {@link #sendDatagram} throw an {@link OsException} with this message ({@code null}: succeed). */
+    public synchronized FakeOs failDatagrams(String message)
+    {
+        datagramFailure = message;
+        return this;
     }
 
     @Override
-    public synchronized void sendDatagram(String address, byte[] payload)
+    public synchronized void sendDatagram(String address, byte[] payload) throws OsException
     {
+        if (datagramFailure != null)
+            throw new OsException(datagramFailure, 111);
         datagrams.add(address + " " + new String(payload, StandardCharsets.UTF_8));
     }
 }

@@ -1,0 +1,302 @@
+package io.jettygraceful;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.jettygraceful.os.Os;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link GracefulRestart} in this JVM with real Jetty servers on 127.0.0.1:0. Nothing here spawns: a restart that got
+ * past its refusals with an open InheritedServerConnector would start a copy of this test JVM, so every restart() here
+ * is one that must be refused or find nothing to hand over.
+ */
+class GracefulRestartTest
+{
+    private final List<Server> servers = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void supported() throws Exception
+    {
+        assertNotNull(Os.current(), Os::unsupportedReason);
+        assertEquals(InheritedSockets.Source.NONE, InheritedSockets.get().source(), "this test JVM must not have inherited sockets");
+    }
+
+    @AfterEach
+    void stopServers() throws Exception
+    {
+        for (Server server : servers)
+            server.stop();
+    }
+
+    private Server server(Connector... connectors)
+    {
+        Server server = new Server();
+        servers.add(server);
+        for (Connector connector : connectors)
+            server.addConnector(connector);
+        return server;
+    }
+
+    private static ServerConnector plain(Server server)
+    {
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        return connector;
+    }
+
+    private static InheritedServerConnector inherited(Server server)
+    {
+        InheritedServerConnector connector = new InheritedServerConnector(server, 1, 1);
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        return connector;
+    }
+
+    /** A server with one InheritedServerConnector and the bean, restart signal none, not started. */
+    private GracefulRestart withInheritedConnector()
+    {
+        Server server = server();
+        server.addConnector(inherited(server));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        server.addBean(restart);
+        return restart;
+    }
+
+    private static RestartOutcome outcome(GracefulRestart restart) throws Exception
+    {
+        return restart.restart().get(10, TimeUnit.SECONDS);
+    }
+
+    private static void assertContains(String text, String... parts)
+    {
+        for (String part : parts)
+            assertTrue(text != null && text.contains(part), () -> "expected '" + part + "' in: " + text);
+    }
+
+    private static Throwable rootCause(Throwable x)
+    {
+        while (x.getCause() != null && x.getCause() != x)
+            x = x.getCause();
+        return x;
+    }
+
+    private static String messages(Throwable x)
+    {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = x; t != null; t = t.getCause() == t ? null : t.getCause())
+            all.append(t).append(" | ");
+        for (Throwable s : x.getSuppressed())
+            all.append(messages(s));
+        return all.toString();
+    }
+
+    // ---- refusals ----------------------------------------------------------------------------------------------
+
+    @Test
+    void refusedWhenTheServerWasNeverStarted() throws Exception
+    {
+        GracefulRestart restart = withInheritedConnector();
+
+        RestartOutcome outcome = outcome(restart);
+
+        assertFalse(outcome.succeeded());
+        assertEquals(0, outcome.childPid());
+        assertContains(outcome.reason(), "not running");
+        assertFalse(restart.isRestarting());
+    }
+
+    @Test
+    void refusedOnceTheServerHasStopped() throws Exception
+    {
+        GracefulRestart restart = withInheritedConnector();
+        Server server = servers.get(0);
+        server.start();
+        server.stop();
+
+        RestartOutcome outcome = outcome(restart);
+
+        assertFalse(outcome.succeeded());
+        assertEquals(0, outcome.childPid());
+        assertContains(outcome.reason(), "not running");
+    }
+
+    @Test
+    void plainServerConnectorOnlyHasNothingToHandOver() throws Exception
+    {
+        Server server = server();
+        server.addConnector(plain(server));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        server.addBean(restart);
+        server.start();
+
+        RestartOutcome outcome = outcome(restart);
+
+        assertFalse(outcome.succeeded());
+        assertEquals(0, outcome.childPid());
+        assertContains(outcome.reason(), "nothing to hand over");
+        assertTrue(server.isStarted(), "still serving");
+        assertFalse(restart.isRestarting());
+        assertFalse(restart.isHandedOff());
+    }
+
+    // ---- configuration -----------------------------------------------------------------------------------------
+
+    @Test
+    void durationsMustBePositive()
+    {
+        GracefulRestart restart = new GracefulRestart(new Server());
+
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(Duration.ZERO));
+        assertContains(x.getMessage(), "drainTimeout", "positive");
+        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(null));
+        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeoutMillis(0));
+        assertThrows(IllegalArgumentException.class, () -> restart.setReadyTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> restart.setKillGrace(Duration.ZERO));
+        assertEquals(Duration.ofSeconds(30), restart.getDrainTimeout(), "a refused value changes nothing");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"QUIT", "TERM", "FOO", "SIGINT", "kill"})
+    void unsupportedSignalIsRefusedWithTheNameAndAFix(String name)
+    {
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install(name, () -> { }));
+
+        assertContains(x.getMessage(), name, "HUP", "USR1");
+    }
+
+    @Test
+    void unsupportedSignalFailsTheServerStart()
+    {
+        Server server = server();
+        server.addConnector(plain(server));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("QUIT");
+        server.addBean(restart);
+
+        Exception x = assertThrows(Exception.class, server::start);
+
+        assertContains(messages(x), "QUIT", "HUP");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "NONE", ""})
+    void signalNoneInstallsNoHandler(String name) throws Exception
+    {
+        Signal hup = new Signal("HUP");
+        SignalHandler probe = s -> { };
+        SignalHandler original = Signal.handle(hup, probe);
+        try
+        {
+            Server server = server();
+            server.addConnector(plain(server));
+            GracefulRestart restart = new GracefulRestart(server);
+            restart.setSignal(name);
+            server.addBean(restart);
+            server.start();
+
+            assertEquals("none", restart.getSignal().toLowerCase());
+            assertSame(probe, Signal.handle(hup, probe), "SIGHUP's handler is untouched");
+            server.stop();
+            assertSame(probe, Signal.handle(hup, probe));
+        }
+        finally
+        {
+            Signal.handle(hup, original);
+        }
+    }
+
+    @Test
+    void signalHandlerIsInstalledWhileStartedAndRestoredOnStop() throws Exception
+    {
+        Signal hup = new Signal("HUP");
+        SignalHandler probe = s -> { };
+        SignalHandler original = Signal.handle(hup, probe);
+        try
+        {
+            Server server = server();
+            server.addConnector(plain(server));
+            GracefulRestart restart = new GracefulRestart(server);
+            restart.setSignal("SIGHUP");
+            server.addBean(restart);
+            server.start();
+
+            SignalHandler installed = Signal.handle(hup, probe);
+            assertNotSame(probe, installed, "a SIGHUP handler is installed");
+            Signal.handle(hup, installed);
+            server.stop();
+            assertSame(probe, Signal.handle(hup, probe), "the previous handler is back after stop");
+        }
+        finally
+        {
+            Signal.handle(hup, original);
+        }
+    }
+
+    // ---- PID file ----------------------------------------------------------------------------------------------
+
+    @Test
+    void unwritablePidFileFailsTheServerStart() throws Exception
+    {
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        String path = notADirectory.resolve("app.pid").toString();
+        Server server = server();
+        server.addConnector(plain(server));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        restart.setPidFile(path);
+        server.addBean(restart);
+
+        Exception x = assertThrows(Exception.class, server::start);
+
+        assertContains(messages(x), "PID file", path, "Fix:");
+        assertTrue(rootCause(x) instanceof IllegalArgumentException, messages(x));
+    }
+
+    @Test
+    void pidFileHoldsThisPidWhileServingAndIsRemovedOnStop() throws Exception
+    {
+        Path pidFile = dir.resolve("app.pid");
+        Server server = server();
+        server.addConnector(plain(server));
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        restart.setPidFile(pidFile.toString());
+        server.addBean(restart);
+
+        server.start();
+        assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(pidFile));
+
+        server.stop();
+        assertFalse(Files.exists(pidFile), "removed when the service stops");
+    }
+}
