@@ -10,7 +10,8 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 
 /**
- * While a replaced process drains, answers every HTTP/1 request with {@code Connection: close}, decided when the
+ * Counts the requests in flight, and while a replaced process drains, answers every HTTP/1 request with
+ * {@code Connection: close}, decided when the
  * request arrives, so a keep-alive client learns in the response itself that it must reconnect (and its next
  * connection goes to the replacement).
  *
@@ -24,10 +25,13 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
 {
     private volatile boolean draining;
     private final LongAdder requestsDuringDrain = new LongAdder();
+    private final LongAdder inFlight = new LongAdder();
 
     @Override
     public Request customize(Request request, HttpFields.Mutable responseHeaders)
     {
+        inFlight.increment();
+        Request.addCompletionListener(request, failure -> inFlight.decrement());
         if (draining)
         {
             requestsDuringDrain.increment();
@@ -41,6 +45,12 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     void startDraining()
     {
         draining = true;
+    }
+
+    /** @return requests received and not yet completed */
+    long inFlight()
+    {
+        return inFlight.sum();
     }
 
     /** @return requests that arrived since the drain began */

@@ -273,6 +273,12 @@ public class GracefulRestart extends AbstractLifeCycle
         return failed.get();
     }
 
+    @ManagedAttribute("Requests received and not yet completed, on the InheritedServerConnectors")
+    public long getRequestsInFlight()
+    {
+        return drainCustomizer.inFlight();
+    }
+
     @ManagedAttribute("Outcome of the last restart tried in this process")
     public String getLastResult()
     {
@@ -322,13 +328,21 @@ public class GracefulRestart extends AbstractLifeCycle
                 http.getHttpConfiguration().addCustomizer(drainCustomizer);
         }
         server.addEventListener(serverListener);
-        String signalName = signal;
-        if (!"NONE".equals(SignalTrigger.normalize(signalName)))
+        try
         {
-            if (os == null)
-                LOG.warn("Zero-downtime restart is unsupported here ({}): SIG{} will not restart this server", Os.unsupportedReason(), SignalTrigger.normalize(signalName));
-            else
-                trigger = SignalTrigger.install(signalName, this::onSignal);
+            String signalName = signal;
+            if (!"NONE".equals(SignalTrigger.normalize(signalName)))
+            {
+                if (os == null)
+                    LOG.warn("Zero-downtime restart is unsupported here ({}): SIG{} will not restart this server", Os.unsupportedReason(), SignalTrigger.normalize(signalName));
+                else
+                    trigger = SignalTrigger.install(signalName, this::onSignal);
+            }
+        }
+        catch (RuntimeException x)
+        {
+            server.removeEventListener(serverListener);
+            throw x;
         }
         super.doStart();
     }
@@ -505,7 +519,8 @@ public class GracefulRestart extends AbstractLifeCycle
         if (!outcome.succeeded())
         {
             failed.incrementAndGet();
-            LOG.warn("Restart {}; still serving as pid {}", outcome, os.pid());
+            LOG.warn("Restart failed: pid {} keeps serving; {} after {} ms{}", os.pid(), outcome.reason(), outcome.handoffTime().toMillis(),
+                outcome.childPid() > 0 ? "; replacement pid " + outcome.childPid() + (outcome.childExit() != null ? " ended with " + outcome.childExit() : "") : "");
             inProgress.set(null);
             result.complete(outcome);
             notifyOutcome(outcome);
@@ -513,10 +528,10 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         handedOff = true;
         succeeded.incrementAndGet();
-        LOG.info("Restart succeeded: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         result.complete(outcome);
         notifyOutcome(outcome);
-        drainAndExit(connectors);
+        drainAndExit(connectors, outcome);
     }
 
     /**
@@ -566,9 +581,10 @@ public class GracefulRestart extends AbstractLifeCycle
      * responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
      * within what is left of the drain timeout, at least one second.
      */
-    private void drainAndExit(List<InheritedServerConnector> connectors)
+    private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome)
     {
         long start = System.nanoTime();
+        long inFlightAtHandoff = drainCustomizer.inFlight();
         long deadline = start + drainTimeout.toNanos();
         drainCustomizer.startDraining();
         for (InheritedServerConnector connector : connectors)
@@ -593,9 +609,11 @@ public class GracefulRestart extends AbstractLifeCycle
         {
             LOG.warn("Drain: stopping the server failed: {}", x.toString());
         }
-        LOG.info("Drained in {} ms: {} connection(s) open at handoff, {} request(s) served during the drain, {} connection(s) left to the final stop; {}",
-            (System.nanoTime() - start) / 1_000_000L, connectionsAtStart, drainCustomizer.requestsDuringDrain(), left,
-            exitAfterDrain ? "exiting" : "server stopped");
+        long arrived = drainCustomizer.requestsDuringDrain();
+        LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
+                "{} connection(s) open at handoff, {} left to the final stop; {}",
+            os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), (System.nanoTime() - start) / 1_000_000L,
+            inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left, exitAfterDrain ? "exiting" : "server stopped");
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);

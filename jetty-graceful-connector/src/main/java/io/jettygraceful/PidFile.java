@@ -51,8 +51,10 @@ public final class PidFile implements RestartListener
     private void checkWritable()
     {
         Path directory = path.getParent();
-        if (directory == null || !Files.isDirectory(directory))
-            throw new IllegalArgumentException("PID file " + path + ": directory " + directory + " does not exist. Fix: create it, or choose another --pid-file path");
+        if (directory == null || !Files.exists(directory))
+            throw new IllegalArgumentException("PID file " + path + ": directory " + directory + " does not exist. Fix: create it, or choose another PID file path");
+        if (!Files.isDirectory(directory))
+            throw new IllegalArgumentException("PID file " + path + ": " + directory + " is not a directory. Fix: choose a PID file path inside a directory");
         if (Files.isDirectory(path))
             throw new IllegalArgumentException("PID file " + path + " is a directory. Fix: name a file inside it");
         try
@@ -154,7 +156,7 @@ public final class PidFile implements RestartListener
         if (x instanceof AccessDeniedException)
             return "permission denied";
         if (x instanceof NoSuchFileException)
-            return "no such directory";
+            return "no such file or directory";
         return x.getMessage() == null ? x.toString() : x.getMessage();
     }
 
