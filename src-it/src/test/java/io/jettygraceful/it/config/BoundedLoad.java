@@ -21,6 +21,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * complete response (any status) counts as a failure. Half the clients open a new connection per request, half
  * reuse one keep-alive connection until the server answers {@code Connection: close}. It stops by itself at the
  * deadline given to {@link #start}, at the latest.
+ *
+ * <p>One exception to "no retries", the one HTTP itself makes (RFC 9112 section 9.3.1, and what browsers and
+ * {@code java.net.http.HttpClient} do): a request on a <em>reused</em> keep-alive connection that the server closed
+ * before sending a single byte back (it closed the connection as idle while the request was on its way) is sent once
+ * more on a new connection. Such retries are counted apart ({@link #retried()}); a retry that fails is a failure.</p>
  */
 final class BoundedLoad implements AutoCloseable
 {
@@ -28,6 +33,7 @@ final class BoundedLoad implements AutoCloseable
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong ok = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong retried = new AtomicLong();
     private final ConcurrentHashMap<Integer, AtomicLong> statuses = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final Thread[] threads;
@@ -64,6 +70,12 @@ final class BoundedLoad implements AutoCloseable
         return failed.get();
     }
 
+    /** @return requests sent again because a reused keep-alive connection was closed before any response byte */
+    long retried()
+    {
+        return retried.get();
+    }
+
     List<String> failures()
     {
         return List.copyOf(failures);
@@ -91,15 +103,38 @@ final class BoundedLoad implements AutoCloseable
     private void run(boolean keepAlive)
     {
         Socket socket = null;
+        boolean reused = false;
         long n = 0;
         while (go())
         {
+            String path = "/load/" + (n++);
             try
             {
                 if (socket == null)
+                {
                     socket = connect();
-                boolean close = request(socket, "/load/" + (n++), keepAlive);
+                    reused = false;
+                }
+                boolean close;
+                try
+                {
+                    close = request(socket, path, keepAlive);
+                }
+                catch (NoResponseException x)
+                {
+                    if (!reused)
+                        throw x;
+                    // Closed as idle while the request travelled: retry once on a new connection, as HTTP clients do.
+                    retried.incrementAndGet();
+                    if (failures.size() < 20)
+                        failures.add(Thread.currentThread().getName() + " (retried): " + x.getMessage());
+                    closeQuietly(socket);
+                    socket = connect();
+                    reused = false;
+                    close = request(socket, path, keepAlive);
+                }
                 ok.incrementAndGet();
+                reused = true;
                 if (close || !keepAlive)
                 {
                     socket.close();
@@ -118,6 +153,15 @@ final class BoundedLoad implements AutoCloseable
         closeQuietly(socket);
     }
 
+    /** The server closed (or reset) the connection before sending any byte of the response. */
+    private static final class NoResponseException extends IOException
+    {
+        NoResponseException(String message, Throwable cause)
+        {
+            super(message, cause);
+        }
+    }
+
     private Socket connect() throws IOException
     {
         Socket socket = new Socket();
@@ -132,12 +176,29 @@ final class BoundedLoad implements AutoCloseable
     {
         OutputStream out = socket.getOutputStream();
         String request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n" + (keepAlive ? "" : "Connection: close\r\n") + "\r\n";
-        out.write(request.getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        try
+        {
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+        catch (IOException x)
+        {
+            throw new NoResponseException("connection failed while sending the request: " + x, x);
+        }
         InputStream in = new BufferedInputStream(socket.getInputStream());
-        String statusLine = readLine(in);
-        if (statusLine == null)
-            throw new IOException("connection closed before any response");
+        int first;
+        try
+        {
+            first = in.read();
+        }
+        catch (IOException x)
+        {
+            throw new NoResponseException("connection failed before any response: " + x, x);
+        }
+        if (first < 0)
+            throw new NoResponseException("connection closed before any response", null);
+        String rest = readLine(in);
+        String statusLine = (char)first + (rest == null ? "" : rest);
         if (!statusLine.startsWith("HTTP/1.1 "))
             throw new IOException("bad status line: " + statusLine);
         int status = Integer.parseInt(statusLine.substring(9, 12));

@@ -134,7 +134,10 @@ class JettyBaseRestartTest
                 ConfigTesting.sleep(1000);
             }
             load.close();
-            System.out.printf("load: %d ok, %d failed, statuses %s%n", load.ok(), load.failed(), load.statuses());
+            System.out.printf("load: %d ok, %d failed, %d retried (reused keep-alive connection closed before any response), statuses %s%n",
+                load.ok(), load.failed(), load.retried(), load.statuses());
+            if (load.retried() > 0)
+                System.out.println("retried: " + load.failures());
             if (load.failed() > 0)
                 fail(load.failed() + " requests failed: " + load.failures());
             assertTrue(load.ok() > 100, "too few requests to mean anything: " + load.ok());
