@@ -159,6 +159,18 @@ public class GracefulRestart extends AbstractLifeCycle
         return killGrace;
     }
 
+    /** For jetty.xml: {@link #setKillGrace(Duration)} in milliseconds. */
+    public void setKillGraceMillis(long millis)
+    {
+        setKillGrace(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds a failed replacement gets to exit after SIGTERM before SIGKILL")
+    public long getKillGraceMillis()
+    {
+        return killGrace.toMillis();
+    }
+
     /**
      * @param command the replacement's command line, e.g. a launcher script that ends in {@code exec java …}; {@code null}
      *                (default) runs this JVM's own command line again (see {@link ReplacementCommand})

@@ -1,0 +1,181 @@
+package io.jettygraceful.it.config;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jnr.ffi.LibraryLoader;
+
+/** Shared by the configuration tests: where the shipped files are, module files, free ports, reaping. */
+final class ConfigTesting
+{
+    private ConfigTesting()
+    {
+    }
+
+    /** @return the connector's jetty-home files as the config jar holds them (target/config, versions filled in) */
+    static Path configDir()
+    {
+        String dir = System.getProperty("jetty.graceful.config");
+        Path path = dir != null ? Path.of(dir) : Path.of("../jetty-graceful-connector/target/config");
+        if (!Files.isDirectory(path.resolve("modules")))
+            throw new IllegalStateException(path + " has no modules/: build jetty-graceful-connector first (process-resources)");
+        return path;
+    }
+
+    /** @return the stand-in for jetty-home's etc/jetty.xml */
+    static Path testServerXml()
+    {
+        try
+        {
+            return Path.of(ConfigTesting.class.getResource("jetty-test-server.xml").toURI());
+        }
+        catch (URISyntaxException x)
+        {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** A jetty-home module file: section name to its lines, comments and blank lines dropped (as start.jar reads them). */
+    static Map<String, List<String>> readModule(Path mod) throws IOException
+    {
+        Map<String, List<String>> sections = new LinkedHashMap<>();
+        List<String> current = null;
+        for (String raw : Files.readAllLines(mod))
+        {
+            String line = raw.trim();
+            if (line.startsWith("[") && line.endsWith("]"))
+            {
+                current = sections.computeIfAbsent(line.substring(1, line.length() - 1).toLowerCase(), k -> new ArrayList<>());
+                continue;
+            }
+            if (current == null || line.isEmpty() || line.startsWith("#"))
+                continue;
+            current.add(line);
+        }
+        return sections;
+    }
+
+    /** The ini-template's documented properties, from its commented-out {@code # name=value} lines. */
+    static Map<String, String> iniTemplateDefaults(Path mod) throws IOException
+    {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        boolean inTemplate = false;
+        for (String raw : Files.readAllLines(mod))
+        {
+            String line = raw.trim();
+            if (line.startsWith("[") && line.endsWith("]"))
+            {
+                inTemplate = line.equalsIgnoreCase("[ini-template]");
+                continue;
+            }
+            if (inTemplate && line.matches("# [a-zA-Z.]+=.*"))
+            {
+                int eq = line.indexOf('=');
+                defaults.put(line.substring(2, eq), line.substring(eq + 1));
+            }
+        }
+        return defaults;
+    }
+
+    // ---- processes: subreaper and reaping by pid -----------------------------------------------------------------
+
+    /** The few libc calls the process test needs, through the connector's jnr-ffi. */
+    public interface CLib
+    {
+        int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+        int waitpid(int pid, int[] status, int options);
+
+        int kill(int pid, int signal);
+    }
+
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    static final int WNOHANG = 1;
+    static final int SIGTERM = 15;
+    static final int SIGKILL = 9;
+    static final int SIGHUP = 1;
+
+    private static volatile CLib libc;
+
+    static CLib libc()
+    {
+        CLib c = libc;
+        if (c == null)
+            libc = c = LibraryLoader.create(CLib.class).load("c");
+        return c;
+    }
+
+    /**
+     * Makes this JVM the subreaper of its descendants: a replacement whose parent (our child) exited is reparented
+     * here instead of to PID 1, which in these containers does not reap, so we can wait for it by pid.
+     */
+    static void becomeSubreaper()
+    {
+        int rc = libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        if (rc != 0)
+            throw new IllegalStateException("prctl(PR_SET_CHILD_SUBREAPER) failed");
+    }
+
+    /**
+     * Stops a descendant that is not a {@link Process} of ours (a replacement spawned by our child) and reaps it:
+     * SIGTERM, up to {@code graceMillis} for it to exit, then SIGKILL. Only this pid is ever waited for.
+     */
+    static void stopAndReap(int pid, long graceMillis)
+    {
+        if (pid <= 0)
+            return;
+        CLib c = libc();
+        int[] status = new int[1];
+        if (c.kill(pid, SIGTERM) != 0)
+        {
+            // Gone already, or not ours: still collect it if it is our zombie.
+            c.waitpid(pid, status, WNOHANG);
+            return;
+        }
+        long deadline = System.nanoTime() + graceMillis * 1_000_000L;
+        while (System.nanoTime() < deadline)
+        {
+            int r = c.waitpid(pid, status, WNOHANG);
+            if (r == pid || r < 0)
+                return;
+            sleep(50);
+        }
+        c.kill(pid, SIGKILL);
+        long hardDeadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < hardDeadline)
+        {
+            int r = c.waitpid(pid, status, WNOHANG);
+            if (r == pid || r < 0)
+                return;
+            sleep(20);
+        }
+    }
+
+    static void sleep(long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(x);
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.jettygraceful.it.config;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.InheritedServerConnector;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.resource.ResourceFactory;
+import org.eclipse.jetty.xml.XmlConfiguration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The shipped etc/jetty-graceful-http.xml and etc/jetty-graceful-restart.xml, applied with Jetty's own
+ * {@link XmlConfiguration} after a stand-in for jetty-home's etc/jetty.xml, in this JVM: every property reaches its
+ * setter, the defaults are the documented ones, and the resulting server serves.
+ */
+class JettyXmlConfigurationTest
+{
+    @TempDir
+    Path tmp;
+
+    /** Applies the server stand-in, then the two graceful files, sharing ids as start.jar does. */
+    private static Map<String, Object> configure(Map<String, String> properties) throws Exception
+    {
+        Path etc = ConfigTesting.configDir().resolve("etc");
+        List<Path> xmls = List.of(ConfigTesting.testServerXml(), etc.resolve("jetty-graceful-http.xml"), etc.resolve("jetty-graceful-restart.xml"));
+        Map<String, Object> ids = new HashMap<>();
+        Object last = null;
+        try (ResourceFactory.Closeable resources = ResourceFactory.closeable())
+        {
+            for (Path xml : xmls)
+            {
+                XmlConfiguration configuration = new XmlConfiguration(resources.newResource(xml));
+                configuration.getIdMap().putAll(ids);
+                configuration.getProperties().putAll(properties);
+                last = configuration.configure();
+                ids.putAll(configuration.getIdMap());
+            }
+        }
+        assertSame(ids.get("Server"), last);
+        return ids;
+    }
+
+    private static InheritedServerConnector connector(Server server)
+    {
+        Connector[] connectors = server.getConnectors();
+        assertEquals(1, connectors.length);
+        return assertInstanceOf(InheritedServerConnector.class, connectors[0]);
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() throws Exception
+    {
+        Map<String, Object> ids = configure(Map.of());
+        Server server = (Server)ids.get("Server");
+        InheritedServerConnector connector = connector(server);
+        assertEquals(8080, connector.getPort());
+        assertNull(connector.getHost());
+        assertEquals(30000, connector.getIdleTimeout());
+        assertEquals(1, connector.getAcceptors());
+        assertNull(connector.getSocketName());
+        assertFalse(connector.isInheritRequired());
+        assertTrue(connector.getReuseAddress());
+        assertTrue(connector.getAcceptedTcpNoDelay());
+        // The connector uses jetty.xml's common httpConfig, as etc/jetty-http.xml does.
+        assertSame(ids.get("httpConfig"), connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
+        assertSame(connector, ids.get("gracefulHttpConnector"));
+
+        GracefulRestart restart = server.getBean(GracefulRestart.class);
+        assertEquals("HUP", restart.getSignal());
+        assertEquals(60000, restart.getReadyTimeoutMillis());
+        assertEquals(30000, restart.getDrainTimeoutMillis());
+        assertEquals(5000, restart.getKillGraceMillis());
+        assertNull(restart.getPidFile());
+        assertTrue(restart.isSystemdNotify());
+        assertTrue(restart.isExitAfterDrain());
+        assertFalse(server.isStarted());
+    }
+
+    @Test
+    void propertiesReachTheBeansAndTheServerServes() throws Exception
+    {
+        Path pidFile = tmp.resolve("jetty.pid");
+        Map<String, String> properties = new HashMap<>();
+        properties.put("jetty.graceful.http.host", "127.0.0.1");
+        properties.put("jetty.graceful.http.port", "0");
+        properties.put("jetty.graceful.http.idleTimeout", "12345");
+        properties.put("jetty.graceful.http.acceptors", "0");
+        properties.put("jetty.graceful.http.socketName", "web");
+        properties.put("jetty.graceful.http.inheritRequired", "false");
+        properties.put("jetty.graceful.restart.signal", "none");
+        properties.put("jetty.graceful.restart.readyTimeout", "7000");
+        properties.put("jetty.graceful.restart.drainTimeout", "3000");
+        properties.put("jetty.graceful.restart.killGrace", "1500");
+        properties.put("jetty.graceful.restart.pidFile", pidFile.toString());
+        properties.put("jetty.graceful.restart.systemdNotify", "false");
+        properties.put("jetty.graceful.restart.exitAfterDrain", "false");
+
+        Server server = (Server)configure(properties).get("Server");
+        InheritedServerConnector connector = connector(server);
+        GracefulRestart restart = server.getBean(GracefulRestart.class);
+        assertEquals("127.0.0.1", connector.getHost());
+        assertEquals(12345, connector.getIdleTimeout());
+        assertEquals(0, connector.getAcceptors());
+        assertEquals("web", connector.getSocketName());
+        assertEquals("none", restart.getSignal());
+        assertEquals(7000, restart.getReadyTimeoutMillis());
+        assertEquals(3000, restart.getDrainTimeoutMillis());
+        assertEquals(1500, restart.getKillGraceMillis());
+        assertEquals(pidFile.toString(), restart.getPidFile());
+        assertFalse(restart.isSystemdNotify());
+        assertFalse(restart.isExitAfterDrain());
+
+        server.start();
+        try
+        {
+            assertTrue(restart.isStarted());
+            // No socket was inherited in this JVM: the connector bound host:port itself.
+            assertFalse(connector.isInherited());
+            int port = connector.getLocalPort();
+            assertTrue(port > 0);
+            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/nothing-here"))
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            // DefaultHandler answers what no context takes.
+            assertEquals(404, response.statusCode());
+            assertEquals(String.valueOf(ProcessHandle.current().pid()), Files.readString(pidFile).trim());
+            assertEquals(1, restart.getGeneration());
+        }
+        finally
+        {
+            server.stop();
+        }
+    }
+}
