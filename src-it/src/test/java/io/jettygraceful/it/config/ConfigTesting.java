@@ -1,5 +1,7 @@
 package io.jettygraceful.it.config;
 
+import io.jettygraceful.it.Subreaper;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URISyntaxException;
@@ -10,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jnr.ffi.LibraryLoader;
 
 /** Shared by the configuration tests: where the shipped files are, module files, free ports, reaping. */
 final class ConfigTesting
@@ -94,43 +95,6 @@ final class ConfigTesting
 
     // ---- processes: subreaper and reaping by pid -----------------------------------------------------------------
 
-    /** The few libc calls the process test needs, through the connector's jnr-ffi. */
-    public interface CLib
-    {
-        int prctl(int option, long arg2, long arg3, long arg4, long arg5);
-
-        int waitpid(int pid, int[] status, int options);
-
-        int kill(int pid, int signal);
-    }
-
-    private static final int PR_SET_CHILD_SUBREAPER = 36;
-    static final int WNOHANG = 1;
-    static final int SIGTERM = 15;
-    static final int SIGKILL = 9;
-    static final int SIGHUP = 1;
-
-    private static volatile CLib libc;
-
-    static CLib libc()
-    {
-        CLib c = libc;
-        if (c == null)
-            libc = c = LibraryLoader.create(CLib.class).load("c");
-        return c;
-    }
-
-    /**
-     * Makes this JVM the subreaper of its descendants: a replacement whose parent (our child) exited is reparented
-     * here instead of to PID 1, which in these containers does not reap, so we can wait for it by pid.
-     */
-    static void becomeSubreaper()
-    {
-        int rc = libc().prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        if (rc != 0)
-            throw new IllegalStateException("prctl(PR_SET_CHILD_SUBREAPER) failed");
-    }
-
     /**
      * Stops a descendant that is not a {@link Process} of ours (a replacement spawned by our child) and reaps it:
      * SIGTERM, up to {@code graceMillis} for it to exit, then SIGKILL. Only this pid is ever waited for.
@@ -139,31 +103,22 @@ final class ConfigTesting
     {
         if (pid <= 0)
             return;
-        CLib c = libc();
-        int[] status = new int[1];
-        if (c.kill(pid, SIGTERM) != 0)
+        if (!Subreaper.signal(pid, 15))
         {
-            // Gone already, or not ours: still collect it if it is our zombie.
-            c.waitpid(pid, status, WNOHANG);
+            Subreaper.reap(pid);
             return;
         }
         long deadline = System.nanoTime() + graceMillis * 1_000_000L;
         while (System.nanoTime() < deadline)
         {
-            int r = c.waitpid(pid, status, WNOHANG);
-            if (r == pid || r < 0)
+            if (Subreaper.reap(pid) != Subreaper.Reaped.RUNNING)
                 return;
             sleep(50);
         }
-        c.kill(pid, SIGKILL);
+        Subreaper.signal(pid, 9);
         long hardDeadline = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < hardDeadline)
-        {
-            int r = c.waitpid(pid, status, WNOHANG);
-            if (r == pid || r < 0)
-                return;
+        while (System.nanoTime() < hardDeadline && Subreaper.reap(pid) == Subreaper.Reaped.RUNNING)
             sleep(20);
-        }
     }
 
     static void sleep(long millis)

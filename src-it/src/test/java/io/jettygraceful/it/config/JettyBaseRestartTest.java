@@ -1,11 +1,15 @@
 package io.jettygraceful.it.config;
 
+import io.jettygraceful.it.LoadGenerator;
+import io.jettygraceful.it.Subreaper;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,7 +51,7 @@ class JettyBaseRestartTest
     @BeforeAll
     static void subreaper()
     {
-        ConfigTesting.becomeSubreaper();
+        Subreaper.enable();
     }
 
     @AfterEach
@@ -110,16 +114,17 @@ class JettyBaseRestartTest
         waitFor(() -> pid == readPid(pidFile), 30_000, "pid " + pid + " in " + pidFile, log);
         System.out.printf("generation 1 (pid %d) serving after %d ms%n", pid, millisSince(startNanos));
 
-        try (BoundedLoad load = BoundedLoad.start(port, 4, 60_000))
+        try (LoadGenerator load = LoadGenerator.builder(port).path("/favicon.ico").keepAliveClients(2).newConnectionClients(2)
+            .maxRequests(5_000_000).maxDuration(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).start())
         {
             ConfigTesting.sleep(1000);
             int current = pid;
             for (int generation = 2; generation <= 3; generation++)
             {
-                long before = load.ok();
+                long before = load.succeeded();
                 int old = current;
                 long hup = System.nanoTime();
-                assertEquals(0, ConfigTesting.libc().kill(old, ConfigTesting.SIGHUP), "kill -HUP " + old);
+                assertTrue(Subreaper.signal(old, 1), "kill -HUP " + old);
                 waitFor(() -> readPid(pidFile) > 0 && readPid(pidFile) != old, 30_000, "a new pid in " + pidFile + " after SIGHUP to " + old, log);
                 long handoff = millisSince(hup);
                 current = readPid(pidFile);
@@ -130,17 +135,14 @@ class JettyBaseRestartTest
                 String took = "Took over from parent pid " + old + " as generation " + generation;
                 waitFor(() -> Files.readString(log).contains(took), 10_000, "'" + took + "' in the log", log);
                 System.out.printf("SIGHUP to pid %d: pid %d (generation %d) took over after %d ms; old pid exited after %d ms; %d requests meanwhile%n",
-                    old, current, generation, handoff, exited, load.ok() - before);
+                    old, current, generation, handoff, exited, load.succeeded() - before);
                 ConfigTesting.sleep(1000);
             }
-            load.close();
-            System.out.printf("load: %d ok, %d failed, %d retried (reused keep-alive connection closed before any response), statuses %s%n",
-                load.ok(), load.failed(), load.retried(), load.statuses());
-            if (load.retried() > 0)
-                System.out.println("retried: " + load.failures());
-            if (load.failed() > 0)
-                fail(load.failed() + " requests failed: " + load.failures());
-            assertTrue(load.ok() > 100, "too few requests to mean anything: " + load.ok());
+            LoadGenerator.Summary summary = load.stop();
+            System.out.println("load: " + summary);
+            assertEquals(0, summary.failed(), "failed requests: " + summary);
+            assertEquals(0, summary.idleResets(), "idle connections reset instead of closed: " + summary);
+            assertTrue(summary.ok() > 100, "too few requests to mean anything: " + summary);
         }
     }
 
@@ -263,8 +265,7 @@ class JettyBaseRestartTest
                 fail("pid " + pid + " did not exit after the handoff\n" + Files.readString(log));
             return;
         }
-        int[] status = new int[1];
-        waitFor(() -> ConfigTesting.libc().waitpid(pid, status, ConfigTesting.WNOHANG) == pid, millis, "pid " + pid + " to exit", log);
+        waitFor(() -> Subreaper.reap(pid) != Subreaper.Reaped.RUNNING, millis, "pid " + pid + " to exit", log);
     }
 
     private static long millisSince(long nanos)
