@@ -1,5 +1,6 @@
 package io.jettygraceful.example;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -8,6 +9,7 @@ import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
+import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -66,6 +68,8 @@ public final class ExampleServer
         threads.setName("example");
         Server server = new Server(threads);
         server.setStopAtShutdown(true);
+        // Jetty's @ManagedObject beans (GracefulRestart, the connectors) in the platform MBeanServer: jconsole, jcmd.
+        server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
 
         // A TERM (or Ctrl-C) stop drains too, like the handoff does.
         server.setStopTimeout(options.drainTimeout.toMillis());
@@ -97,6 +101,7 @@ public final class ExampleServer
             ",\"restartsFailed\":" + restart.getRestartsFailed() +
             ",\"restarting\":" + restart.isRestarting() +
             ",\"handedOff\":" + restart.isHandedOff() +
+            ",\"requestsInFlight\":" + restart.getRequestsInFlight() +
             ",\"lastResult\":\"" + restart.getLastResult().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
         server.start();
 

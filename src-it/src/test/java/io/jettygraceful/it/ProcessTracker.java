@@ -67,6 +67,19 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         return status;
     }
 
+    /** Like {@link #status(int)} for polling loops: an I/O failure is an unchecked exception. */
+    public ExampleStatus statusQuietly(int port)
+    {
+        try
+        {
+            return status(port);
+        }
+        catch (IOException x)
+        {
+            throw new java.io.UncheckedIOException(x);
+        }
+    }
+
     public synchronized List<ExampleProcess> started()
     {
         return List.copyOf(started);

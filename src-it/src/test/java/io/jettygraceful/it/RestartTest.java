@@ -114,7 +114,7 @@ class RestartTest
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).start())
         {
             assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
-            Restarts.await(() -> statusOf(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
+            Restarts.await(() -> processes.statusQuietly(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
             ExampleStatus afterFailure = processes.status(port);
             assertEquals(first.pid(), afterFailure.pid(), "the old process still serves");
             assertEquals(first.uuid(), Http.get(port, "/uuid").body().trim());
@@ -143,7 +143,7 @@ class RestartTest
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).start())
         {
             assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
-            Restarts.await(() -> statusOf(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
+            Restarts.await(() -> processes.statusQuietly(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
             long waitedMillis = (System.nanoTime() - hup) / 1_000_000;
             ExampleStatus after = processes.status(port);
             assertEquals(first.pid(), after.pid());
@@ -218,18 +218,6 @@ class RestartTest
     {
         Path next = Files.write(dir.resolve(jar.getFileName() + ".next"), content);
         Files.move(next, jar, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static ExampleStatus statusOf(int port)
-    {
-        try
-        {
-            return ExampleStatus.parse(Http.get(port, "/status").body());
-        }
-        catch (IOException x)
-        {
-            throw new java.io.UncheckedIOException(x);
-        }
     }
 
     private static Http.Response get(int port, String path, Duration timeout)
