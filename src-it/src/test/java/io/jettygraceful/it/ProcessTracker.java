@@ -138,8 +138,9 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
 
     private static String endSeen(long pid)
     {
+        // A JVM whose main thread has exited while others still run shows as a zombie too: give it time to finish.
         if (Procs.isZombie(pid))
-            return reapOrExplain(pid);
+            return awaitGone(pid, KILL_GRACE) ? null : reapOrExplain(pid);
         if (!Procs.isAlive(pid) || !isExample(pid))
             return null;
         Subreaper.signal(pid, 15);

@@ -128,4 +128,84 @@ public final class Procs
             return Optional.empty();
         return Optional.of(List.of(text.substring(end + 1).trim().split(" +")));
     }
+
+    /**
+     * What {@code pid} holds open, one entry per fd, sorted, leaving out TCP connections (they come and go with
+     * clients): {@code tcp-listen}, {@code unix}, {@code socket} (other sockets), {@code pipe}, {@code anon_inode:...},
+     * or the file's path. Two processes with the same profile hold the same resources, whatever the fd numbers.
+     */
+    public static List<String> fdProfile(long pid)
+    {
+        java.util.Map<Long, Boolean> tcp = new java.util.HashMap<>();
+        for (String table : List.of("tcp", "tcp6"))
+        {
+            try
+            {
+                List<String> lines = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "net", table));
+                for (String line : lines.subList(Math.min(1, lines.size()), lines.size()))
+                {
+                    String[] fields = line.trim().split("\\s+");
+                    if (fields.length >= 10)
+                        tcp.put(Long.parseLong(fields[9]), fields[3].equals("0A"));
+                }
+            }
+            catch (IOException x)
+            {
+                return List.of();
+            }
+        }
+        java.util.Set<Long> unix = new java.util.HashSet<>();
+        try
+        {
+            List<String> lines = Files.readAllLines(Path.of("/proc", String.valueOf(pid), "net", "unix"));
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size()))
+            {
+                String[] fields = line.trim().split("\\s+");
+                if (fields.length >= 7)
+                    unix.add(Long.parseLong(fields[6]));
+            }
+        }
+        catch (IOException x)
+        {
+            return List.of();
+        }
+        List<String> profile = new java.util.ArrayList<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd")))
+        {
+            for (Path fd : (Iterable<Path>)fds::iterator)
+            {
+                String target;
+                try
+                {
+                    target = Files.readSymbolicLink(fd).toString();
+                }
+                catch (IOException x)
+                {
+                    continue;
+                }
+                if (target.startsWith("socket:["))
+                {
+                    long inode = Long.parseLong(target.substring(8, target.length() - 1));
+                    Boolean listening = tcp.get(inode);
+                    if (listening != null)
+                    {
+                        if (listening)
+                            profile.add("tcp-listen");
+                    }
+                    else
+                        profile.add(unix.contains(inode) ? "unix" : "socket");
+                }
+                else if (target.startsWith("pipe:"))
+                    profile.add("pipe");
+                else
+                    profile.add(target);
+            }
+        }
+        catch (IOException x)
+        {
+            return List.of();
+        }
+        profile.sort(null);
+        return profile;
+    }
 }
