@@ -589,8 +589,8 @@ public class GracefulRestart extends AbstractLifeCycle
 
     /**
      * Drains in two phases. First this process only stops accepting and answers every HTTP/1 request with
-     * {@code Connection: close}, until its connections are gone or the drain timeout has passed: clients leave through
-     * responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
+     * {@code Connection: close}, until its connections are gone (counting those accepted but not yet registered with a
+     * selector) or the drain timeout has passed: clients leave through responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
      * within what is left of the drain timeout, at least one second.
      */
     private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome)
@@ -604,7 +604,7 @@ public class GracefulRestart extends AbstractLifeCycle
         int connectionsAtStart = openConnections();
         try
         {
-            while (openConnections() > 0 && System.nanoTime() - deadline < 0)
+            while ((openConnections() > 0 || !acceptSettled(connectors)) && System.nanoTime() - deadline < 0)
                 Thread.sleep(10);
         }
         catch (InterruptedException x)
@@ -629,6 +629,11 @@ public class GracefulRestart extends AbstractLifeCycle
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);
+    }
+
+    private static boolean acceptSettled(List<InheritedServerConnector> connectors)
+    {
+        return connectors.stream().allMatch(InheritedServerConnector::isAcceptSettled);
     }
 
     private int openConnections()

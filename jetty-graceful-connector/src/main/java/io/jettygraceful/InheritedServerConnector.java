@@ -2,11 +2,19 @@ package io.jettygraceful;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executor;
 
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -45,6 +53,27 @@ public class InheritedServerConnector extends ServerConnector
     private volatile InheritedSocket inherited;
     private volatile int acceptFd = -1;
     private volatile InetSocketAddress boundAddress;
+    /** Acceptor threads inside {@link #accept(int)}: from the kernel's accept to handing the channel to a selector. */
+    private final AtomicInteger acceptsInProgress = new AtomicInteger();
+    /** Connections handed to a selector that are not yet endpoints (or failed). */
+    private final AtomicInteger acceptsPending = new AtomicInteger();
+
+    {
+        addBean(new SelectorManager.AcceptListener()
+        {
+            @Override
+            public void onAccepting(SelectableChannel channel)
+            {
+                acceptsPending.incrementAndGet();
+            }
+
+            @Override
+            public void onAcceptFailed(SelectableChannel channel, Throwable cause)
+            {
+                acceptsPending.decrementAndGet();
+            }
+        });
+    }
 
     public InheritedServerConnector(@Name("server") Server server)
     {
@@ -228,26 +257,100 @@ public class InheritedServerConnector extends ServerConnector
     }
 
     /**
-     * Stops accepting new connections without interrupting an acceptor in the middle of an accept: with acceptor
-     * threads, the accept channel is closed (a connection accepted at that instant is returned and served, whereas
-     * Jetty's shutdown interrupts the acceptors, and a connection accepted just as the interrupt lands is lost); with
-     * selector accept (acceptors 0), the selector stops accepting and the channel closes when the connector stops.
-     * Other processes sharing the socket keep accepting: closing this process's fd never shuts the socket down.
+     * Stops accepting new connections without losing one: with acceptor threads, the accept channel is closed (an
+     * acceptor blocked in accept either gets the connection that arrived at that instant, which is then served, or
+     * returns empty-handed; Jetty's own shutdown instead interrupts the acceptors, and a connection accepted just as
+     * the interrupt lands is lost); with selector accept (acceptors 0), the selector stops accepting and this method
+     * waits until it has. Other processes sharing the socket keep accepting: closing this process's fd never shuts
+     * the socket down. Follow with {@link #isAcceptSettled()} before stopping the connector.
      */
     public void stopAccepting()
     {
         setAccepting(false);
-        if (getAcceptors() > 0 && getTransport() instanceof ServerSocketChannel channel)
+        if (getAcceptors() > 0)
         {
-            try
+            if (getTransport() instanceof ServerSocketChannel channel)
             {
-                channel.close();
+                try
+                {
+                    channel.close();
+                }
+                catch (IOException x)
+                {
+                    LOG.debug("closing the accept channel of {}", this, x);
+                }
             }
-            catch (IOException x)
-            {
-                LOG.debug("closing the accept channel of {}", this, x);
-            }
+            return;
         }
+        // The selector acceptor is closed by an update on its selector: wait until every selector ran an update after it.
+        awaitSelectorUpdates();
+    }
+
+    /**
+     * Starts accepting again after {@link #setAccepting(boolean) setAccepting(false)} (a replacement's connectors are
+     * paused until its parent says GO). With selector accept, the paused acceptor's key was cancelled, and the JDK
+     * refuses to register the channel again ({@code CancelledKeyException}) until a select has removed that key: so
+     * first let every selector complete a select.
+     */
+    public void resumeAccepting()
+    {
+        if (getAcceptors() == 0 && isStarted())
+        {
+            awaitSelectorUpdates();
+            awaitSelectorUpdates();
+        }
+        setAccepting(true);
+    }
+
+    /**
+     * Waits until each selector has run an update submitted now: every update submitted before has run too, and, when
+     * called twice, a select has completed in between.
+     */
+    private void awaitSelectorUpdates()
+    {
+        List<ManagedSelector> selectors = List.copyOf(getSelectorManager().getBeans(ManagedSelector.class));
+        CountDownLatch done = new CountDownLatch(selectors.size());
+        for (ManagedSelector selector : selectors)
+            selector.submit(s -> done.countDown());
+        try
+        {
+            if (!done.await(5, TimeUnit.SECONDS))
+                LOG.warn("{}: selectors did not run an update within 5 s", this);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * @return after {@link #stopAccepting()}: true when every connection this connector accepted has become an endpoint
+     * (so that stopping now closes no connection that has not been served)
+     */
+    public boolean isAcceptSettled()
+    {
+        return acceptsInProgress.get() == 0 && acceptsPending.get() <= 0;
+    }
+
+    @Override
+    public void accept(int acceptorID) throws IOException
+    {
+        acceptsInProgress.incrementAndGet();
+        try
+        {
+            super.accept(acceptorID);
+        }
+        finally
+        {
+            acceptsInProgress.decrementAndGet();
+        }
+    }
+
+    @Override
+    protected void onEndPointOpened(EndPoint endpoint)
+    {
+        acceptsPending.decrementAndGet();
+        super.onEndPointOpened(endpoint);
     }
 
     @Override

@@ -85,7 +85,7 @@ final class TakeoverHandshake
     private static void resume(List<InheritedServerConnector> connectors)
     {
         for (InheritedServerConnector connector : connectors)
-            connector.setAccepting(true);
+            connector.resumeAccepting();
     }
 
     private static boolean isLine(ControlChannel.Received received, String text)

@@ -98,6 +98,8 @@ class RestartTest
             assertEquals(11, summary.answeredBy().size(), "every generation answered some requests: " + summary.answeredBy());
         }
         assertEquals(11, status.generation());
+        String log = processes.started().get(0).output();
+        assertFalse(log.contains(" WARN ") || log.contains("Exception"), "no generation logged a warning or an exception:\n" + log);
     }
 
     /** A broken build at the launch path fails the restart; the old process serves on; the fixed build then succeeds. */
