@@ -63,25 +63,13 @@ public final class ListeningSockets
     }
 
     /** @return inodes of the sockets open in {@code pid} */
-    static Set<Long> socketInodes(long pid) throws IOException
+    static Set<Long> socketInodes(long pid)
     {
         Set<Long> inodes = new HashSet<>();
-        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd")))
+        for (String target : Procs.fdTargets(pid))
         {
-            for (Path fd : (Iterable<Path>)fds::iterator)
-            {
-                String target;
-                try
-                {
-                    target = Files.readSymbolicLink(fd).toString();
-                }
-                catch (IOException x)
-                {
-                    continue; // closed meanwhile
-                }
-                if (target.startsWith("socket:[") && target.endsWith("]"))
-                    inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
-            }
+            if (target.startsWith("socket:[") && target.endsWith("]"))
+                inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
         }
         return inodes;
     }

@@ -170,42 +170,51 @@ public final class Procs
             return List.of();
         }
         List<String> profile = new java.util.ArrayList<>();
+        for (String target : fdTargets(pid))
+        {
+            if (target.startsWith("socket:["))
+            {
+                long inode = Long.parseLong(target.substring(8, target.length() - 1));
+                Boolean listening = tcp.get(inode);
+                if (listening != null)
+                {
+                    if (listening)
+                        profile.add("tcp-listen");
+                }
+                else
+                    profile.add(unix.contains(inode) ? "unix" : "socket");
+            }
+            else if (target.startsWith("pipe:"))
+                profile.add("pipe");
+            else
+                profile.add(target);
+        }
+        profile.sort(null);
+        return profile;
+    }
+
+    /** @return what each open fd of {@code pid} points at ({@code socket:[inode]}, a path, ...); empty when it is gone */
+    public static List<String> fdTargets(long pid)
+    {
+        List<String> targets = new java.util.ArrayList<>();
         try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd")))
         {
             for (Path fd : (Iterable<Path>)fds::iterator)
             {
-                String target;
                 try
                 {
-                    target = Files.readSymbolicLink(fd).toString();
+                    targets.add(Files.readSymbolicLink(fd).toString());
                 }
                 catch (IOException x)
                 {
-                    continue;
+                    // closed meanwhile
                 }
-                if (target.startsWith("socket:["))
-                {
-                    long inode = Long.parseLong(target.substring(8, target.length() - 1));
-                    Boolean listening = tcp.get(inode);
-                    if (listening != null)
-                    {
-                        if (listening)
-                            profile.add("tcp-listen");
-                    }
-                    else
-                        profile.add(unix.contains(inode) ? "unix" : "socket");
-                }
-                else if (target.startsWith("pipe:"))
-                    profile.add("pipe");
-                else
-                    profile.add(target);
             }
         }
         catch (IOException x)
         {
             return List.of();
         }
-        profile.sort(null);
-        return profile;
+        return targets;
     }
 }
