@@ -206,7 +206,7 @@ final class Report
         for (RestartRun.Result r : results)
         {
             int[][] buckets = r.recording().perBucket(BUCKET_NS);
-            int n = buckets[0].length;
+            int n = Math.max(1, buckets[0].length - 1); // the last bucket is partial: leave it out
             double[] x = new double[n];
             double[] ok = new double[n];
             double[] failed = new double[n];
