@@ -64,8 +64,8 @@ final class Report
         }
 
         md.append("\n### Restart time: trigger to new pid serving (ms)\n\n");
-        md.append("| strategy | median | min | max | old process gone after, median (ms) | each restart (ms) |\n");
-        md.append("|---|---:|---:|---:|---:|---|\n");
+        md.append("| strategy | median | min | max | old process gone after, median (ms) | longest time without a success in a restart window, median / max (ms) | each restart (ms) |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---|\n");
         for (RestartRun.Result r : results)
         {
             long[] handoff = r.restarts().stream().mapToLong(RestartRun.Restart::handoffNs).sorted().toArray();
@@ -73,6 +73,8 @@ final class Report
             md.append("| ").append(r.strategy().title).append(" | ").append(ms(Recording.quantile(handoff, 0.5))).append(" | ")
                 .append(ms(handoff.length > 0 ? handoff[0] : -1)).append(" | ").append(ms(Recording.quantile(handoff, 1.0))).append(" | ")
                 .append(ms(Recording.quantile(exit, 0.5))).append(" | ");
+            long[] gaps = r.restarts().stream().mapToLong(x -> r.recording().longestGapWithoutSuccess(x.window().from(), x.window().to())).sorted().toArray();
+            md.append(ms(Recording.quantile(gaps, 0.5))).append(" / ").append(ms(Recording.quantile(gaps, 1.0))).append(" | ");
             StringBuilder each = new StringBuilder();
             for (RestartRun.Restart x : r.restarts())
                 each.append(each.length() > 0 ? ", " : "").append(x.handoffNs() / Recording.MS);

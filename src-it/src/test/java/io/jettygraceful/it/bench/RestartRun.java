@@ -130,8 +130,37 @@ final class RestartRun
             recording = client.stop();
         }
         Result result = new Result(strategy, recording, List.copyOf(restarts), recording.stoppedAt());
+        if (Boolean.getBoolean("bench.timeline"))
+            for (Restart restart : restarts)
+                progress(strategy, "restart " + restart.index() + " timeline " + timeline(recording, restart));
         progress(strategy, String.format("done: %d requests, %d failed", result.recording().size(), result.recording().failed()));
         return result;
+    }
+
+    /** Successes per 20 ms from 200 ms before the trigger to 1 s after serving; '|' marks the trigger and serving. */
+    static String timeline(Recording recording, Restart restart)
+    {
+        long step = 20 * Recording.MS;
+        long from = restart.trigger() - 10 * step;
+        long to = restart.serving() + 50 * step;
+        int[] ok = new int[(int)((to - from) / step) + 1];
+        for (int i = 0; i < recording.size(); i++)
+        {
+            long e = recording.end()[i];
+            if (recording.ok(i) && e >= from && e < to)
+                ok[(int)((e - from) / step)]++;
+        }
+        StringBuilder line = new StringBuilder();
+        for (int b = 0; b < ok.length; b++)
+        {
+            long t = from + b * step;
+            if (restart.trigger() >= t && restart.trigger() < t + step)
+                line.append("|T ");
+            if (restart.serving() >= t && restart.serving() < t + step)
+                line.append("|S ");
+            line.append(ok[b]).append(' ');
+        }
+        return line.toString().trim();
     }
 
     private static ExampleProcess.Builder builder(Strategy strategy, int port)
@@ -141,7 +170,13 @@ final class RestartRun
         if (strategy == Strategy.REUSE_PORT)
             builder.args("--reuse-port");
         if (strategy == Strategy.HANDOFF)
+        {
             builder.outputOutlivesProcess();
+            // e.g. -Dbench.handoff.args=--ready-delay=1s (options split at spaces, '=' between an option and its value)
+            for (String arg : System.getProperty("bench.handoff.args", "").trim().split("[ =]+"))
+                if (!arg.isEmpty())
+                    builder.args(arg);
+        }
         return builder;
     }
 
