@@ -88,6 +88,16 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
         return sorted;
     }
 
+    /** Failed requests made by keep-alive clients (the rest were made by new-connection clients). */
+    long failedKeepAlive()
+    {
+        long n = 0;
+        for (int i = 0; i < size(); i++)
+            if (!ok(i) && (kind[i] & BenchClient.KEEP_ALIVE) != 0)
+                n++;
+        return n;
+    }
+
     long countKind(boolean slow, boolean okOnly)
     {
         long n = 0;

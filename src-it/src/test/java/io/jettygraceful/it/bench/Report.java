@@ -140,6 +140,8 @@ final class Report
             Map<String, Long> reasons = r.recording().reasons();
             md.append(reasons.isEmpty() ? "none" : reasons.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(6).map(e -> "`" + e.getKey() + "` x" + e.getValue()).reduce((a, b) -> a + ", " + b).orElse(""));
+            md.append("; failed on keep-alive / new-connection clients: ").append(r.recording().failedKeepAlive()).append(" / ")
+                .append(r.recording().failed() - r.recording().failedKeepAlive());
             md.append("; keep-alive connections closed by the server while idle: ").append(r.recording().idleCloses())
                 .append(", found reset while idle: ").append(r.recording().idleResets()).append("\n");
         }
