@@ -206,6 +206,11 @@ final class Report
     static void plot(List<RestartRun.Result> results, Path png) throws IOException
     {
         List<XYChart> charts = new ArrayList<>();
+        double yMax = 0;
+        for (RestartRun.Result r : results)
+            for (int[] counts : r.recording().perBucket(BUCKET_NS))
+                for (int v : counts)
+                    yMax = Math.max(yMax, v);
         double xMax = results.stream().mapToDouble(r -> r.recording().stoppedAt() / 1e9).max().orElse(1);
         for (RestartRun.Result r : results)
         {
@@ -230,6 +235,7 @@ final class Report
             chart.getStyler().setXAxisMin(0.0);
             chart.getStyler().setXAxisMax(Math.ceil(xMax));
             chart.getStyler().setYAxisMin(0.0);
+            chart.getStyler().setYAxisMax(Math.ceil(yMax / 500) * 500); // the same scale in every panel
             chart.getStyler().setAnnotationLineColor(new Color(0x88, 0x88, 0x88));
             chart.getStyler().setAnnotationLineStroke(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {4f, 3f}, 0f));
             XYSeries okSeries = chart.addSeries("ok", x, ok);

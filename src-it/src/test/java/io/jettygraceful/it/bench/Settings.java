@@ -12,7 +12,7 @@ import java.util.List;
  *   <li>{@code bench.restarts=N}: restarts per strategy (default 10, quick 2);</li>
  *   <li>{@code bench.strategies=stop-start,reuseport,handoff}: which strategies, in that order;</li>
  *   <li>{@code bench.overhead=false}: skip the connector overhead comparison;</li>
- *   <li>{@code bench.overhead.rounds=N}, {@code bench.overhead.ms=M}: its rounds and their length (default 6 x 3000 ms);</li>
+ *   <li>{@code bench.overhead.rounds=N}, {@code bench.overhead.ms=M}: its rounds and their length (default 10 x 2000 ms: short rounds, often swapped, so that the load of other processes hits both alike);</li>
  *   <li>{@code bench.out=DIR}: where results.md and the PNG go (default target/benchmark).</li>
  * </ul>
  */
@@ -31,7 +31,7 @@ record Settings(boolean quick, int restarts, List<Strategy> strategies, Duration
             ? new Settings(true, restarts, strategies, Duration.ofMillis(1500), Duration.ofMillis(1500), Duration.ofMillis(1000),
                 overhead, 2, Duration.ofMillis(1500), Duration.ofMillis(1000), out)
             : new Settings(false, restarts, strategies, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(2),
-                overhead, Integer.getInteger("bench.overhead.rounds", 6), Duration.ofMillis(Integer.getInteger("bench.overhead.ms", 3000)),
+                overhead, Integer.getInteger("bench.overhead.rounds", 10), Duration.ofMillis(Integer.getInteger("bench.overhead.ms", 2000)),
                 Duration.ofSeconds(3), out);
     }
 
