@@ -28,8 +28,8 @@ record Settings(boolean quick, int restarts, List<Strategy> strategies, Duration
         boolean overhead = Boolean.parseBoolean(System.getProperty("bench.overhead", "true"));
         Path out = Path.of(System.getProperty("bench.out", "target/benchmark"));
         return quick
-            ? new Settings(true, restarts, strategies, Duration.ofMillis(1500), Duration.ofMillis(1500), Duration.ofMillis(1000),
-                overhead, 2, Duration.ofMillis(1500), Duration.ofMillis(1000), out)
+            ? new Settings(true, restarts, strategies, Duration.ofMillis(1000), Duration.ofMillis(1000), Duration.ofMillis(1000),
+                overhead, 2, Duration.ofMillis(1000), Duration.ofMillis(500), out)
             : new Settings(false, restarts, strategies, Duration.ofSeconds(3), Duration.ofSeconds(2), Duration.ofSeconds(2),
                 overhead, Integer.getInteger("bench.overhead.rounds", 10), Duration.ofMillis(Integer.getInteger("bench.overhead.ms", 2000)),
                 Duration.ofSeconds(3), out);
@@ -38,7 +38,7 @@ record Settings(boolean quick, int restarts, List<Strategy> strategies, Duration
     /** The quick settings for just {@code strategies}, {@code restarts} each, no overhead comparison. */
     static Settings quick(int restarts, Path out, Strategy... strategies)
     {
-        return new Settings(true, restarts, List.of(strategies), Duration.ofMillis(1500), Duration.ofMillis(1500), Duration.ofMillis(1000),
+        return new Settings(true, restarts, List.of(strategies), Duration.ofMillis(1000), Duration.ofMillis(1000), Duration.ofMillis(1000),
             false, 0, Duration.ZERO, Duration.ZERO, out);
     }
 }
