@@ -29,7 +29,7 @@ final class ExampleOptions
         "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
         "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
-        "  --ready-delay DUR      a replacement waits this long before reporting ready, like a slow warm-up (default: 0)",
+        "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
