@@ -303,6 +303,10 @@ public class GracefulRestart extends AbstractLifeCycle
     @Override
     protected void doStart() throws Exception
     {
+        SignalTrigger kept = trigger;
+        trigger = null;
+        if (kept != null)
+            kept.uninstall(); // kept installed by a stop after a handover (see doStop): start from the JVM's handling again
         os = Os.current();
         registry = InheritedSockets.get();
         serving = false;
@@ -351,9 +355,14 @@ public class GracefulRestart extends AbstractLifeCycle
     protected void doStop() throws Exception
     {
         SignalTrigger installed = trigger;
-        trigger = null;
-        if (installed != null)
+        // A process that handed over stops its server while it drains, then exits. Restoring the JVM's own handling of
+        // the signal here would let a late SIGHUP (a storm, a deploy script retrying) run the shutdown hooks and end the
+        // draining process with 129 instead of 0: keep the handler, which refuses ("already handed over").
+        if (installed != null && !handedOff)
+        {
+            trigger = null;
             installed.uninstall();
+        }
         server.removeEventListener(serverListener);
         // Only a process that serves as the service stops the service: not one that handed over, nor a replacement
         // stopped before it took over.
