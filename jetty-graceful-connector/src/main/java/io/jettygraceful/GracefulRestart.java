@@ -467,7 +467,13 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         catch (IOException x)
         {
-            return CompletableFuture.completedFuture(RestartOutcome.failure(0, x.getMessage(), Duration.ZERO, null));
+            // A failure, not a refusal: logged, counted and reported like any other (e.g. no fd left to read /proc).
+            RestartOutcome outcome = RestartOutcome.failure(0, "cannot read this JVM's command line to start the replacement: " + x.getMessage(), Duration.ZERO, null);
+            lastOutcome = outcome;
+            failed.incrementAndGet();
+            LOG.warn("Restart failed: pid {} keeps serving; {}", os.pid(), outcome.reason());
+            notifyOutcome(outcome);
+            return CompletableFuture.completedFuture(outcome);
         }
         for (Connector connector : server.getConnectors())
         {
