@@ -241,7 +241,8 @@ final class Faults
         {
             try
             {
-                for (String line : Files.readAllLines(Path.of(file)).subList(1, Files.readAllLines(Path.of(file)).size()))
+                List<String> lines = Files.readAllLines(Path.of(file));
+                for (String line : lines.subList(1, lines.size()))
                 {
                     String[] f = line.trim().split("\\s+");
                     int localPort = Integer.parseInt(f[1].substring(f[1].indexOf(':') + 1), 16);
@@ -278,22 +279,26 @@ final class Faults
     }
 
     /**
-     * @return the fds of {@code pid} that are not established TCP connections: what a process holds structurally, which
-     * must not change from generation to generation (client connections come and go with the load)
+     * @return the fds of {@code pid} that are not client connections: everything but sockets, plus listening TCP
+     * sockets and Unix sockets. What a process holds structurally, which must not change from generation to generation
+     * (client connections come and go with the load). The fds are listed before the socket tables are read, so a
+     * connection accepted in between is in the table as a connection, and one closed in between is not counted.
      */
     static int structuralFdCount(long pid)
     {
-        Set<Long> connections = new HashSet<>();
+        Map<Integer, String> fds = fds(pid);
+        Set<Long> listeners = new HashSet<>();
         for (TcpSocket socket : tcpSockets())
         {
-            if (socket.state() != TcpSocket.LISTEN)
-                connections.add(socket.inode());
+            if (socket.state() == TcpSocket.LISTEN)
+                listeners.add(socket.inode());
         }
+        Set<Long> unix = unixSockets().keySet();
         int count = 0;
-        for (String target : fds(pid).values())
+        for (String target : fds.values())
         {
             Optional<Long> inode = inode(target, "socket");
-            if (inode.isEmpty() || !connections.contains(inode.get()))
+            if (inode.isEmpty() || listeners.contains(inode.get()) || unix.contains(inode.get()))
                 count++;
         }
         return count;
