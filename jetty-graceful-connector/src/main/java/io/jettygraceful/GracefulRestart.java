@@ -324,7 +324,7 @@ public class GracefulRestart extends AbstractLifeCycle
         String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
         if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
             supervisors.add(new SystemdNotifier(os, notifySocket));
-        InheritedEnvironment.hideFromChildProcesses();
+        InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
         {
             HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
