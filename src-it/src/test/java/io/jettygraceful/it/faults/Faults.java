@@ -322,6 +322,26 @@ final class Faults
         return -1;
     }
 
+    /**
+     * @return the wait status of an exited, not yet reaped process (a zombie: e.g. an old generation adopted by the
+     * test JVM as subreaper), from field 52 of /proc/PID/stat; empty when it is not a zombie
+     */
+    static Optional<Integer> zombieWaitStatus(long pid)
+    {
+        try
+        {
+            String text = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+            String[] fields = text.substring(text.lastIndexOf(')') + 1).trim().split(" +");
+            if (!fields[0].equals("Z") || fields.length < 50)
+                return Optional.empty();
+            return Optional.of(Integer.parseInt(fields[49]));
+        }
+        catch (IOException | RuntimeException x)
+        {
+            return Optional.empty();
+        }
+    }
+
     /** @return the environment of {@code pid} (readable by root or the same user) */
     static Map<String, String> environ(long pid) throws IOException
     {
