@@ -607,7 +607,8 @@ public class GracefulRestart extends AbstractLifeCycle
         int connectionsAtStart = openConnections();
         try
         {
-            while (openConnections() > 0 && System.nanoTime() - deadline < 0)
+            // Connections an acceptor took at the instant it stopped count too, until their endpoints are open.
+            while ((openConnections() > 0 || pendingAccepts(connectors) > 0) && System.nanoTime() - deadline < 0)
                 Thread.sleep(10);
         }
         catch (InterruptedException x)
@@ -632,6 +633,14 @@ public class GracefulRestart extends AbstractLifeCycle
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);
+    }
+
+    private static int pendingAccepts(List<InheritedServerConnector> connectors)
+    {
+        int count = 0;
+        for (InheritedServerConnector connector : connectors)
+            count += connector.getPendingAccepts();
+        return count;
     }
 
     private int openConnections()

@@ -3,10 +3,15 @@ package io.jettygraceful;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executor;
 
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -45,6 +50,10 @@ public class InheritedServerConnector extends ServerConnector
     private volatile InheritedSocket inherited;
     private volatile int acceptFd = -1;
     private volatile InetSocketAddress boundAddress;
+    /** Acceptor threads inside {@link #accept(int)}: a connection they take is not yet anywhere else. */
+    private final AtomicInteger acceptorsInAccept = new AtomicInteger();
+    /** Channels accepted by acceptor threads and handed to the selector, whose endpoint is not open yet. */
+    private final Set<SocketChannel> acceptedNotOpened = ConcurrentHashMap.newKeySet();
 
     public InheritedServerConnector(@Name("server") Server server)
     {
@@ -248,6 +257,52 @@ public class InheritedServerConnector extends ServerConnector
                 LOG.debug("closing the accept channel of {}", this, x);
             }
         }
+    }
+
+    /**
+     * ServerConnector's accept, with the accepted connection tracked until its endpoint is open: between the accept
+     * and the selector creating the endpoint, a connection is in none of the connector's endpoints, and a drain that
+     * counted only those would stop the server and close it before its request was read.
+     */
+    @Override
+    public void accept(int acceptorID) throws IOException
+    {
+        acceptorsInAccept.incrementAndGet();
+        try
+        {
+            if (getTransport() instanceof ServerSocketChannel serverChannel && serverChannel.isOpen())
+            {
+                SocketChannel channel = serverChannel.accept();
+                acceptedNotOpened.add(channel);
+                // ServerConnector.accepted(SocketChannel) is private: the same three steps.
+                channel.configureBlocking(false);
+                configure(channel.socket());
+                getSelectorManager().accept(channel);
+            }
+        }
+        finally
+        {
+            acceptorsInAccept.decrementAndGet();
+        }
+    }
+
+    @Override
+    protected void onEndPointOpened(EndPoint endpoint)
+    {
+        super.onEndPointOpened(endpoint);
+        Object transport = endpoint.getTransport();
+        if (transport instanceof SocketChannel channel)
+            acceptedNotOpened.remove(channel);
+    }
+
+    /**
+     * @return connections accepted by an acceptor thread that are not yet among the connector's endpoints (an acceptor
+     * inside accept() counts as one): a drain waits for these as for open connections
+     */
+    public int getPendingAccepts()
+    {
+        acceptedNotOpened.removeIf(channel -> !channel.isOpen()); // the selector failed to open it, and closed it
+        return acceptorsInAccept.get() + acceptedNotOpened.size();
     }
 
     @Override
