@@ -315,6 +315,10 @@ public class GracefulRestart extends AbstractLifeCycle
     @Override
     protected void doStart() throws Exception
     {
+        SignalTrigger kept = trigger;
+        trigger = null;
+        if (kept != null)
+            kept.uninstall(); // kept installed by a stop after a handover (see doStop): start from the JVM's handling again
         os = Os.current();
         registry = InheritedSockets.get();
         serving = false;
@@ -332,7 +336,7 @@ public class GracefulRestart extends AbstractLifeCycle
         String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
         if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
             supervisors.add(new SystemdNotifier(os, notifySocket));
-        InheritedEnvironment.hideFromChildProcesses();
+        InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
         {
             HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
@@ -363,9 +367,14 @@ public class GracefulRestart extends AbstractLifeCycle
     protected void doStop() throws Exception
     {
         SignalTrigger installed = trigger;
-        trigger = null;
-        if (installed != null)
+        // A process that handed over stops its server while it drains, then exits. Restoring the JVM's own handling of
+        // the signal here would let a late SIGHUP (a storm, a deploy script retrying) run the shutdown hooks and end the
+        // draining process with 129 instead of 0: keep the handler, which refuses ("already handed over").
+        if (installed != null && !handedOff)
+        {
+            trigger = null;
             installed.uninstall();
+        }
         server.removeEventListener(serverListener);
         // Only a process that serves as the service stops the service: not one that handed over, nor a replacement
         // stopped before it took over.
@@ -470,7 +479,13 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         catch (IOException x)
         {
-            return CompletableFuture.completedFuture(RestartOutcome.failure(0, x.getMessage(), Duration.ZERO, null));
+            // A failure, not a refusal: logged, counted and reported like any other (e.g. no fd left to read /proc).
+            RestartOutcome outcome = RestartOutcome.failure(0, "cannot read this JVM's command line to start the replacement: " + x.getMessage(), Duration.ZERO, null);
+            lastOutcome = outcome;
+            failed.incrementAndGet();
+            LOG.warn("Restart failed: pid {} keeps serving; {}", os.pid(), outcome.reason());
+            notifyOutcome(outcome);
+            return CompletableFuture.completedFuture(outcome);
         }
         for (Connector connector : server.getConnectors())
         {

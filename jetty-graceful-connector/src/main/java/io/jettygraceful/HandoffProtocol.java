@@ -26,8 +26,9 @@ package io.jettygraceful;
  * </ul>
  * {@code LISTEN_PID} is not set: posix_spawn cannot know the child's pid before exec. Instead the child accepts the
  * handoff only when the fd named by {@value #CONTROL_FD} is a Unix socket whose peer (SO_PEERCRED, fixed when the
- * pair was created) is the process named by {@value #PARENT_PID}. A process the child later starts itself inherits
- * these variables (a JVM cannot unset its environment) but not that fd, so it ignores them; this stays true even
+ * pair was created) is the process named by {@value #PARENT_PID}. A process the child later starts itself may inherit
+ * these variables (GracefulRestart removes them, see InheritedEnvironment, but without --add-opens a copy of
+ * ProcessBuilder.environment() keeps them) but never that fd, so it ignores them; this stays true even
  * after the parent has died, unlike a check of {@code getppid()}. When {@code LISTEN_PID} is set the variables follow
  * systemd's rules instead, and the JETTY_GRACEFUL variables are ignored.
  *

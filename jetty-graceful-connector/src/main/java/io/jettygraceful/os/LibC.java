@@ -48,6 +48,8 @@ public interface LibC
 
     String strerror(int errno);
 
+    int unsetenv(String name);
+
     int posix_spawnp(@Out int[] pid, String file, Pointer fileActions, Pointer attributes, Pointer argv, Pointer envp);
 
     int posix_spawn_file_actions_init(Pointer fileActions);

@@ -374,6 +374,13 @@ final class LinuxOs implements Os
     }
 
     @Override
+    public void unsetEnvironmentVariable(String name) throws OsException
+    {
+        if (libc.unsetenv(name) != 0)
+            throw failure("unsetenv(" + name + ")");
+    }
+
+    @Override
     public List<Integer> openFds() throws OsException
     {
         try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd")))

@@ -108,6 +108,15 @@ public interface Os
      */
     void sendDatagram(String address, byte[] payload) throws OsException;
 
+    /**
+     * Removes a variable from this process's native environment (the one {@code execve} passes on when a
+     * {@link ProcessBuilder} never copied the Java view of it). {@link System#getenv()} does not change. The default
+     * does nothing, for fakes.
+     */
+    default void unsetEnvironmentVariable(String name) throws OsException
+    {
+    }
+
     /** Signals that jetty-graceful sends. */
     enum Signal
     {
