@@ -279,7 +279,7 @@ public final class ExampleProcess implements AutoCloseable
                 return fail("process exited with " + process.exitValue() + " before logging /" + regex + "/: " + describe());
             if (System.nanoTime() > deadline)
                 return fail("no line matching /" + regex + "/ within " + timeout.toMillis() + " ms: " + describe());
-            sleep(POLL);
+            Restarts.pause(POLL);
         }
     }
 
@@ -343,19 +343,6 @@ public final class ExampleProcess implements AutoCloseable
         {
             Thread.currentThread().interrupt();
             return !process.isAlive();
-        }
-    }
-
-    static void sleep(Duration duration)
-    {
-        try
-        {
-            Thread.sleep(duration.toMillis());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", x);
         }
     }
 }

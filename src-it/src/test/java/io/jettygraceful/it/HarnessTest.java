@@ -92,7 +92,7 @@ class HarnessTest
             {
                 seen = connection.closedByServer();
                 if (!seen)
-                    ExampleProcess.sleep(Duration.ofMillis(10));
+                    Restarts.pause(Duration.ofMillis(10));
             }
             assertTrue(seen, "EOF of an idle connection must be seen before writing");
             assertFalse(connection.isReusable());
@@ -293,7 +293,7 @@ class HarnessTest
         {
             if (System.nanoTime() > deadline)
                 throw new AssertionError("not within 10 s: " + what);
-            ExampleProcess.sleep(Duration.ofMillis(10));
+            Restarts.pause(Duration.ofMillis(10));
         }
     }
 

@@ -314,7 +314,7 @@ public final class LoadGenerator implements AutoCloseable
     {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (completed() < n && isRunning() && System.nanoTime() < deadline)
-            ExampleProcess.sleep(Duration.ofMillis(5));
+            Restarts.pause(Duration.ofMillis(5));
         return completed() >= n;
     }
 

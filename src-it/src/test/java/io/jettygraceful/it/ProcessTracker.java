@@ -162,7 +162,7 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
             Subreaper.Reaped reaped = Subreaper.reap(pid);
             if (reaped == Subreaper.Reaped.REAPED || !Procs.exists(pid))
                 return true;
-            ExampleProcess.sleep(Duration.ofMillis(20));
+            Restarts.pause(Duration.ofMillis(20));
         }
         return false;
     }

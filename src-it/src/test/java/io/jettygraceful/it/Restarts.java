@@ -7,9 +7,9 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Driving restarts of the example from a test: send the signal, wait for the next generation, wait for exits. */
-final class Restarts
+public final class Restarts
 {
-    static final int SIGHUP = 1;
+    public static final int SIGHUP = 1;
 
     private Restarts()
     {
@@ -20,7 +20,7 @@ final class Restarts
      *
      * @return the new generation's status
      */
-    static ExampleStatus restart(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
+    public static ExampleStatus restart(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
     {
         if (!Subreaper.signal(current.pid(), SIGHUP))
             fail("cannot send SIGHUP to pid " + current.pid() + ": it is gone");
@@ -28,7 +28,7 @@ final class Restarts
     }
 
     /** Polls /status until a process other than {@code current} answers, of the next generation. */
-    static ExampleStatus awaitGeneration(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
+    public static ExampleStatus awaitGeneration(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
     {
         long deadline = System.nanoTime() + timeout.toNanos();
         ExampleStatus status = current;
@@ -49,12 +49,12 @@ final class Restarts
     }
 
     /** Waits until {@code pid} has exited (a zombie counts as exited); fails after {@code timeout}. */
-    static void awaitExit(long pid, Duration timeout)
+    public static void awaitExit(long pid, Duration timeout)
     {
         await(() -> !Procs.isAlive(pid), timeout, "pid " + pid + " to exit");
     }
 
-    static void await(BooleanSupplier condition, Duration timeout, String what)
+    public static void await(BooleanSupplier condition, Duration timeout, String what)
     {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean())
@@ -65,7 +65,7 @@ final class Restarts
         }
     }
 
-    static void pause(Duration duration)
+    public static void pause(Duration duration)
     {
         try
         {

@@ -71,7 +71,7 @@ class StartupTimeTest
                     // not listening yet: poll again, bounded by the deadline
                     if (System.nanoTime() > deadline || !process.isAlive())
                         throw new AssertionError("no 200 within " + LIMIT + ": " + process.describe(), x);
-                    ExampleProcess.sleep(Duration.ofMillis(5));
+                    Restarts.pause(Duration.ofMillis(5));
                 }
                 catch (IOException x)
                 {

@@ -1,5 +1,6 @@
 package io.jettygraceful.it.bench;
 
+import io.jettygraceful.it.Restarts;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -117,7 +118,7 @@ final class OverheadRun
     private static Recording drive(int port, Duration duration)
     {
         BenchClient client = BenchClient.start(BenchClient.Config.defaults(port).fastOnly(), System.nanoTime());
-        RestartRun.sleep(duration);
+        Restarts.pause(duration);
         return client.stop();
     }
 

@@ -1,5 +1,6 @@
 package io.jettygraceful.it.bench;
 
+import io.jettygraceful.it.Restarts;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ final class RestartRun
         try
         {
             progress(strategy, "port " + port + ", pid " + currentPid + ", warming up for " + settings.warmup().toMillis() + " ms");
-            sleep(settings.warmup());
+            Restarts.pause(settings.warmup());
             for (int i = 1; i <= settings.restarts(); i++)
             {
                 long trigger = System.nanoTime() - origin;
@@ -122,7 +123,7 @@ final class RestartRun
                     i, settings.restarts(), currentPid, newPid, (serving - trigger) / Recording.MS, (exited - trigger) / Recording.MS,
                     client.ok(), client.failed()));
                 currentPid = newPid;
-                sleep(i < settings.restarts() ? settings.settle() : settings.tail());
+                Restarts.pause(i < settings.restarts() ? settings.settle() : settings.tail());
             }
         }
         finally
@@ -205,7 +206,7 @@ final class RestartRun
             {
                 // refused while nothing listens, or reset by a process going away: poll again
             }
-            sleep(POLL);
+            Restarts.pause(POLL);
         }
         throw new IllegalStateException("no answer from " + (expectedPid > 0 ? "pid " + expectedPid : "a pid other than " + oldPid) +
             " on port " + port + " within " + SERVING_TIMEOUT.toSeconds() + " s");
@@ -241,7 +242,7 @@ final class RestartRun
                 return;
             if (System.nanoTime() - deadline > 0)
                 throw new IllegalStateException("pid " + pid + " still running " + EXIT_TIMEOUT.toSeconds() + " s after its replacement served");
-            sleep(POLL);
+            Restarts.pause(POLL);
         }
     }
 
@@ -254,18 +255,5 @@ final class RestartRun
     {
         System.err.println("[bench] " + message);
         System.err.flush();
-    }
-
-    static void sleep(Duration duration)
-    {
-        try
-        {
-            Thread.sleep(duration.toMillis());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", x);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +58,7 @@ class FaultChildKilledTest
             long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
             processes.saw(child);
             if (point == KillPoint.JVM_STARTING)
-                Faults.pause(Duration.ofMillis(150));
+                Restarts.pause(Duration.ofMillis(150));
             else
                 process.awaitLog("Serving pid=" + child + " ", Duration.ofSeconds(20));
             assertTrue(Subreaper.signal(child, Faults.SIGKILL), "SIGKILL the child " + child);
@@ -134,7 +136,7 @@ class FaultChildKilledTest
         processes.saw(child);
         process.awaitLog("Restart: pid " + child + " took over", Duration.ofSeconds(20));
         assertTrue(Subreaper.signal(child, Faults.SIGKILL));
-        Faults.pause(Duration.ofSeconds(7));
+        Restarts.pause(Duration.ofSeconds(7));
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(1).newConnectionClients(1)
             .maxRequests(200).maxDuration(Duration.ofSeconds(20)).timeout(Duration.ofSeconds(5)).start())
         {

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +57,7 @@ class FaultLongConnectionsTest
                 return new Outcome(null, x, System.nanoTime());
             }
         });
-        Faults.pause(Duration.ofMillis(300));
+        Restarts.pause(Duration.ofMillis(300));
         ExampleStatus second = Faults.restart(processes, port, first);
         long handoff = System.nanoTime();
         assertEquals(second.uuid(), Faults.uuidOf(port), "new requests go to the new process");

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -42,7 +44,7 @@ class FaultParentKilledTest
         long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
         processes.saw(child);
         assertTrue(Subreaper.signal(parent.pid(), Faults.SIGKILL), "SIGKILL the parent");
-        Faults.awaitExit(parent.pid(), Duration.ofSeconds(10));
+        Restarts.awaitExit(parent.pid(), Duration.ofSeconds(10));
 
         // A fresh load, begun after the kill: nothing of it can have been accepted by the dead parent.
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
@@ -85,11 +87,11 @@ class FaultParentKilledTest
                 return x;
             }
         });
-        Faults.pause(Duration.ofMillis(300));
+        Restarts.pause(Duration.ofMillis(300));
         ExampleStatus second = Faults.restart(processes, port, first);
         assertTrue(processes.started().get(0).isAlive(), "the old process still drains");
         assertTrue(Subreaper.signal(first.pid(), Faults.SIGKILL), "SIGKILL the draining process");
-        Faults.awaitExit(first.pid(), Duration.ofSeconds(10));
+        Restarts.awaitExit(first.pid(), Duration.ofSeconds(10));
         Object cut = inFlight.get();
         assertTrue(cut instanceof Exception, "the request in flight on the killed process is lost: " + cut);
 

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +86,7 @@ class FaultRepeatedRestartsTest
                 status = Faults.restart(processes, port, status);
                 pids.add(status.pid());
                 long old = pids.get(pids.size() - 2);
-                Faults.awaitExit(old, Duration.ofSeconds(30));
+                Restarts.awaitExit(old, Duration.ofSeconds(30));
                 // Each old generation must leave through its drain: its closing line logged, exit status 0 (not a signal).
                 if (i > 0)
                 {
@@ -140,7 +142,7 @@ class FaultRepeatedRestartsTest
         for (int sample = 0; sample < 5; sample++)
         {
             structural = Math.min(structural, Faults.structuralFdCount(pid));
-            Faults.pause(Duration.ofMillis(50));
+            Restarts.pause(Duration.ofMillis(50));
         }
         return new Figures(status.generation(), pid, structural, Procs.fdCount(pid), Faults.statusField(pid, "Threads"),
             Faults.statusField(pid, "VmRSS"), Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "environ")).length, environment, Procs.cmdline(pid));

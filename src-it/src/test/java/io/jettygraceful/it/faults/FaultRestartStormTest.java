@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,7 +51,7 @@ class FaultRestartStormTest
                     pids.forEach(processes::saw);
                     max.accumulateAndGet(pids.size(), Math::max);
                     samples.incrementAndGet();
-                    Faults.pause(Duration.ofMillis(10));
+                    Restarts.pause(Duration.ofMillis(10));
                 }
             }, "jvm-sampler");
             thread.setDaemon(true);
@@ -86,13 +88,13 @@ class FaultRestartStormTest
                 processes.saw(pid);
                 if (Subreaper.signal(pid, Faults.SIGHUP))
                     sent++;
-                Faults.pause(Duration.ofMillis(45));
+                Restarts.pause(Duration.ofMillis(45));
             }
             long stormMillis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(stormMillis < 1500, "20 HUPs took " + stormMillis + " ms");
 
             // Settle: one JVM left, not restarting.
-            Faults.await(() -> Faults.exampleJvms(port).size() == 1 && !Faults.statusOf(port).json().contains("\"restarting\":true"),
+            Restarts.await(() -> Faults.exampleJvms(port).size() == 1 && !Faults.statusOf(port).json().contains("\"restarting\":true"),
                 Duration.ofSeconds(60), "one example JVM, not restarting");
             long before = load.completed();
             assertTrue(load.awaitCompleted(before + 200, Duration.ofSeconds(20)), "load flows after the storm");
@@ -137,7 +139,7 @@ class FaultRestartStormTest
                 throw new IllegalStateException(x);
             }
         });
-        Faults.pause(Duration.ofMillis(300));
+        Restarts.pause(Duration.ofMillis(300));
         int hups = 0;
         int maxJvms = 0;
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
@@ -150,7 +152,7 @@ class FaultRestartStormTest
                     hups++;
                 maxJvms = Math.max(maxJvms, Faults.exampleJvms(port).size());
                 // Densest once the slow request is done: the final stop, where the JVM's own HUP handling could return.
-                Faults.pause(Duration.ofMillis(delayed.isDone() ? 2 : 50));
+                Restarts.pause(Duration.ofMillis(delayed.isDone() ? 2 : 50));
             }
             LoadGenerator.Summary summary = load.stop();
             System.out.println("[it] " + hups + " HUPs to the draining process; " + summary);

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -186,7 +188,7 @@ class FaultSecurityTest
         int port = FreePorts.ipv4();
         ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-pid-symlink"), port, "--pid-file", pidFile.toString());
 
-        Faults.await(() -> !Files.isSymbolicLink(pidFile), Duration.ofSeconds(10), "the PID file to be written");
+        Restarts.await(() -> !Files.isSymbolicLink(pidFile), Duration.ofSeconds(10), "the PID file to be written");
         assertEquals("precious\n", Files.readString(victim), "the victim is unchanged");
         assertTrue(Files.isRegularFile(pidFile, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the PID file is a regular file");
         assertEquals(String.valueOf(first.pid()), Files.readString(pidFile).trim());
@@ -194,8 +196,8 @@ class FaultSecurityTest
         Files.delete(pidFile);
         Files.createSymbolicLink(pidFile, victim);
         ExampleStatus second = Faults.restart(processes, port, first);
-        Faults.await(() -> !Files.isSymbolicLink(pidFile), Duration.ofSeconds(10), "the PID file to be rewritten by the restart");
-        Faults.await(() -> readOrEmpty(pidFile).equals(String.valueOf(second.pid())), Duration.ofSeconds(10), "the PID file to hold the new pid");
+        Restarts.await(() -> !Files.isSymbolicLink(pidFile), Duration.ofSeconds(10), "the PID file to be rewritten by the restart");
+        Restarts.await(() -> readOrEmpty(pidFile).equals(String.valueOf(second.pid())), Duration.ofSeconds(10), "the PID file to hold the new pid");
         assertEquals("precious\n", Files.readString(victim), "the victim is unchanged after the restart");
         assertTrue(Files.isRegularFile(pidFile, java.nio.file.LinkOption.NOFOLLOW_LINKS));
         try (var leftovers = Files.list(shared))

@@ -1,5 +1,7 @@
 package io.jettygraceful.it.faults;
 
+import io.jettygraceful.it.Restarts;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -75,7 +77,7 @@ final class Faults
                         " with parent " + status.parentPid());
                 return status;
             }
-            pause(Duration.ofMillis(20));
+            Restarts.pause(Duration.ofMillis(20));
         }
         return fail("no new generation on port " + port + " within " + timeout.toMillis() + " ms; still " + status.json());
     }
@@ -109,37 +111,8 @@ final class Faults
     /** Waits until /status says {@code restartsFailed} is {@code n}; @return that status. */
     static ExampleStatus awaitRestartsFailed(int port, int n, Duration timeout)
     {
-        await(() -> statusOf(port).json().contains("\"restartsFailed\":" + n), timeout, "restartsFailed to reach " + n);
+        Restarts.await(() -> statusOf(port).json().contains("\"restartsFailed\":" + n), timeout, "restartsFailed to reach " + n);
         return statusOf(port);
-    }
-
-    static void awaitExit(long pid, Duration timeout)
-    {
-        await(() -> !Procs.isAlive(pid), timeout, "pid " + pid + " to exit");
-    }
-
-    static void await(BooleanSupplier condition, Duration timeout, String what)
-    {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() - deadline >= 0)
-                fail("timed out after " + timeout.toMillis() + " ms waiting for " + what);
-            pause(Duration.ofMillis(20));
-        }
-    }
-
-    static void pause(Duration duration)
-    {
-        try
-        {
-            Thread.sleep(duration.toMillis());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(x);
-        }
     }
 
     /** @return the pid a log line "Restart: started replacement pid N" names (waits for it) */
@@ -155,7 +128,7 @@ final class Faults
                 if (++found == nth)
                     return Long.parseLong(m.group(1));
             }
-            pause(Duration.ofMillis(10));
+            Restarts.pause(Duration.ofMillis(10));
         }
         return fail("no " + nth + ". 'started replacement' line within " + timeout.toMillis() + " ms: " + process.describe());
     }
