@@ -47,6 +47,12 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
         draining = true;
     }
 
+    /** For a server started again after a stop that drained. */
+    void stopDraining()
+    {
+        draining = false;
+    }
+
     /** @return requests received and not yet completed */
     long inFlight()
     {

@@ -64,6 +64,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile List<String> command;
     private volatile ReadinessCheck readinessCheck;
     private volatile boolean exitAfterDrain = true;
+    private volatile boolean drainOnStop = true;
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
     private final List<RestartListener> supervisors = new CopyOnWriteArrayList<>();
@@ -235,6 +236,22 @@ public class GracefulRestart extends AbstractLifeCycle
         return systemdNotify;
     }
 
+    /**
+     * @param drain whether a real stop of the server (SIGTERM, {@code server.stop()}) drains like a handoff first:
+     *              stop accepting, answer HTTP/1 requests with {@code Connection: close} until the connections are gone
+     *              or the server's stop timeout has passed, then Jetty's graceful stop; default true. Needs a stop
+     *              timeout above 0 ({@code Server.setStopTimeout}); with 0 the stop aborts as Jetty does.
+     */
+    public void setDrainOnStop(boolean drain)
+    {
+        this.drainOnStop = drain;
+    }
+
+    public boolean isDrainOnStop()
+    {
+        return drainOnStop;
+    }
+
     public void addRestartListener(RestartListener listener)
     {
         listeners.add(Objects.requireNonNull(listener));
@@ -323,12 +340,13 @@ public class GracefulRestart extends AbstractLifeCycle
         registry = InheritedSockets.get();
         serving = false;
         handedOff = false;
+        drainCustomizer.stopDraining();
         if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
         {
             takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
             // The connectors are open but not started: keep them from accepting until the parent has committed.
             for (InheritedServerConnector connector : connectors())
-                connector.setAccepting(false);
+                connector.pauseForTakeover();
         }
         supervisors.clear();
         if (pidFile != null)
@@ -391,6 +409,21 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private final class ServerListener implements LifeCycle.Listener
     {
+        @Override
+        public void lifeCycleStopping(LifeCycle event)
+        {
+            // A real stop of a serving process (not a handoff's drain, not a replacement that never took over).
+            long stopTimeout = server.getStopTimeout();
+            if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
+                return;
+            long start = System.nanoTime();
+            closeConnectionsGently(connectors(), start + stopTimeout * 1_000_000L);
+            long left = Math.max(1000L, stopTimeout - (System.nanoTime() - start) / 1_000_000L);
+            server.setStopTimeout(left);
+            LOG.info("Stopping: drained in {} ms, {} request(s) arrived during the drain, {} connection(s) left to the graceful stop",
+                (System.nanoTime() - start) / 1_000_000L, drainCustomizer.requestsDuringDrain(), openConnections());
+        }
+
         @Override
         public void lifeCycleStarted(LifeCycle event)
         {
@@ -613,19 +646,8 @@ public class GracefulRestart extends AbstractLifeCycle
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
         long deadline = start + drainTimeout.toNanos();
-        drainCustomizer.startDraining();
-        for (InheritedServerConnector connector : connectors)
-            connector.stopAccepting();
         int connectionsAtStart = openConnections();
-        try
-        {
-            while ((openConnections() > 0 || !acceptSettled(connectors)) && System.nanoTime() - deadline < 0)
-                Thread.sleep(10);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        closeConnectionsGently(connectors, deadline);
         int left = openConnections();
         server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
         try
@@ -644,6 +666,27 @@ public class GracefulRestart extends AbstractLifeCycle
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);
+    }
+
+    /**
+     * The first phase of a drain: stop accepting (without losing a connection being accepted) and answer every HTTP/1
+     * request with {@code Connection: close}, until no connection is left (counting those accepted but not yet
+     * registered) or {@code deadlineNanos}.
+     */
+    private void closeConnectionsGently(List<InheritedServerConnector> connectors, long deadlineNanos)
+    {
+        drainCustomizer.startDraining();
+        for (InheritedServerConnector connector : connectors)
+            connector.stopAccepting();
+        try
+        {
+            while ((openConnections() > 0 || !acceptSettled(connectors)) && System.nanoTime() - deadlineNanos < 0)
+                Thread.sleep(10);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static boolean acceptSettled(List<InheritedServerConnector> connectors)

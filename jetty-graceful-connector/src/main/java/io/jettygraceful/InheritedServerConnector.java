@@ -57,6 +57,8 @@ public class InheritedServerConnector extends ServerConnector
     private final AtomicInteger acceptsInProgress = new AtomicInteger();
     /** Connections handed to a selector that are not yet endpoints (or failed). */
     private final AtomicInteger acceptsPending = new AtomicInteger();
+    /** A replacement's connector does not accept until its parent says GO. */
+    private volatile boolean pausedForTakeover;
 
     {
         addBean(new SelectorManager.AcceptListener()
@@ -287,13 +289,24 @@ public class InheritedServerConnector extends ServerConnector
     }
 
     /**
-     * Starts accepting again after {@link #setAccepting(boolean) setAccepting(false)} (a replacement's connectors are
-     * paused until its parent says GO). With selector accept, the paused acceptor's key was cancelled, and the JDK
+     * Keeps this connector from accepting when it starts, until {@link #resumeAccepting()}: a replacement's connectors
+     * are paused until its parent says GO. Call before the connector starts.
+     */
+    public void pauseForTakeover()
+    {
+        pausedForTakeover = true;
+        setAccepting(false);
+    }
+
+    /**
+     * Starts accepting after {@link #pauseForTakeover()} (a replacement's connectors are paused until its parent says
+     * GO). With selector accept, the paused acceptor's key was cancelled, and the JDK
      * refuses to register the channel again ({@code CancelledKeyException}) until a select has removed that key: so
      * first let every selector complete a select.
      */
     public void resumeAccepting()
     {
+        pausedForTakeover = false;
         if (getAcceptors() == 0 && isStarted())
         {
             awaitSelectorUpdates();
@@ -365,11 +378,19 @@ public class InheritedServerConnector extends ServerConnector
     @Override
     protected void doStart() throws Exception
     {
-        // ServerConnector arms the selector acceptor unconditionally when acceptors == 0: keep a pause asked for before start.
-        boolean paused = !isAccepting();
+        boolean paused = pausedForTakeover;
         super.doStart();
-        if (paused && getAcceptors() == 0)
-            setAccepting(false);
+        if (paused)
+        {
+            // ServerConnector arms the selector acceptor unconditionally when acceptors == 0: keep the pause.
+            if (getAcceptors() == 0)
+                setAccepting(false);
+        }
+        else if (!isAccepting())
+        {
+            // Stopped after stopAccepting(): a new start accepts again (the acceptor is armed, so this only sets the flag).
+            setAccepting(true);
+        }
     }
 
     @Override

@@ -71,8 +71,7 @@ public final class ExampleServer
         // Jetty's @ManagedObject beans (GracefulRestart, the connectors) in the platform MBeanServer: jconsole, jcmd.
         server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
 
-        // A TERM (or Ctrl-C) stop waits for in-flight requests (Jetty's graceful stop; the handoff's drain does more:
-        // it ends keep-alive connections only through responses carrying Connection: close).
+        // A TERM (or Ctrl-C) stop drains like a handoff (GracefulRestart's drainOnStop), bounded by this timeout.
         server.setStopTimeout(options.drainTimeout.toMillis());
 
         int connectorCount = Math.max(1, inherited.sockets().size());

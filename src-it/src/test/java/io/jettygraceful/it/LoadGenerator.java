@@ -281,7 +281,11 @@ public final class LoadGenerator implements AutoCloseable
         if (x instanceof SocketTimeoutException)
             timeout.increment();
         else if (x instanceof ConnectException && message.contains("refused"))
+        {
             refused.increment();
+            // Nothing listens: do not spin on a closed port, taking the CPU a starting JVM needs.
+            Restarts.pause(java.time.Duration.ofMillis(10));
+        }
         else if (x instanceof Http.ClosedEarlyException)
             closedEarly.increment();
         else if (x instanceof SocketException && message.contains("Connection reset"))
