@@ -694,14 +694,15 @@ public class GracefulRestart extends AbstractLifeCycle
         return connectors.stream().allMatch(InheritedServerConnector::isAcceptSettled);
     }
 
+    /**
+     * @return connections open on the InheritedServerConnectors, the ones a drain closes gently; other connectors
+     * (a LocalConnector used for warm-up, say) are left to the final graceful stop
+     */
     private int openConnections()
     {
         int count = 0;
-        for (Connector connector : server.getConnectors())
-        {
-            if (connector instanceof org.eclipse.jetty.server.AbstractConnector abstractConnector)
-                count += abstractConnector.getConnectedEndPoints().size();
-        }
+        for (InheritedServerConnector connector : connectors())
+            count += connector.getConnectedEndPoints().size();
         return count;
     }
 

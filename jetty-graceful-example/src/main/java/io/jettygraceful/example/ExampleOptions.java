@@ -17,6 +17,7 @@ final class ExampleOptions
     String pidFile = null;
     int acceptors = -1;
     Duration readyDelay = Duration.ZERO;
+    int warmUp = 0;
     boolean reusePort = false;
     boolean plainConnector = false;
 
@@ -29,6 +30,8 @@ final class ExampleOptions
         "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
         "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
+        "  --warm-up N            a replacement serves N requests to itself (in-process LocalConnector) before",
+        "                         reporting ready, so the JIT has compiled the request path (default: 0)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
@@ -64,6 +67,7 @@ final class ExampleOptions
                 case "--ready-timeout" -> options.readyTimeout = parseDuration(arg, value);
                 case "--pid-file" -> options.pidFile = value;
                 case "--ready-delay" -> options.readyDelay = parseDuration(arg, value);
+                case "--warm-up" -> options.warmUp = parseInt(arg, value, 0, 1_000_000);
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }

@@ -1,6 +1,7 @@
 package io.jettygraceful.example;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -10,6 +11,7 @@ import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import org.eclipse.jetty.jmx.MBeanContainer;
+import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -92,8 +94,18 @@ public final class ExampleServer
         restart.setDrainTimeout(options.drainTimeout);
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
-        if (!options.readyDelay.isZero())
+        if (options.warmUp > 0)
+        {
+            // Warm the request path before taking over: requests through an in-process connector, not the shared port
+            // (which the parent still serves while this runs).
+            LocalConnector local = new LocalConnector(server);
+            server.addConnector(local);
+            restart.setReadinessCheck(s -> warmUp(local, options.warmUp, options.readyDelay));
+        }
+        else if (!options.readyDelay.isZero())
+        {
             restart.setReadinessCheck(s -> Thread.sleep(options.readyDelay.toMillis()));
+        }
         server.addBean(restart);
 
         server.setHandler(new ExampleHandler(inherited, connectors, () ->
@@ -109,6 +121,19 @@ public final class ExampleServer
         LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
             ExampleHandler.PROCESS_UUID, listeners);
         server.join();
+    }
+
+    private static void warmUp(LocalConnector local, int requests, Duration thenWait) throws Exception
+    {
+        long start = System.nanoTime();
+        for (int i = 0; i < requests; i++)
+        {
+            String response = local.getResponse(i % 10 == 9 ? "GET /status HTTP/1.1\r\nHost: localhost\r\n\r\n" : "GET /uuid HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            if (response == null || !response.startsWith("HTTP/1.1 200"))
+                throw new IllegalStateException("warm-up request " + (i + 1) + " failed: " + response);
+        }
+        LOG.info("Warmed up with {} requests in {} ms", requests, (System.nanoTime() - start) / 1_000_000L);
+        Thread.sleep(thenWait.toMillis());
     }
 
     /** @return the bad inherited socket or bad setting (unwritable PID file, refused signal) behind a start failure */

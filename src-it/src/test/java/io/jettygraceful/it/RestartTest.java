@@ -217,6 +217,23 @@ class RestartTest
         System.out.println("[it] 20 restarts: " + secondGenerationFds.size() + " fds per generation besides TCP connections " + secondGenerationFds + ", pids " + pids);
     }
 
+    /** The example's --warm-up readiness check runs in the replacement before it reports ready, not in the parent. */
+    @Test
+    void warmUpRunsInTheReplacementBeforeItTakesOver() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleStatus first = startExample(port, 17, "--warm-up", "500");
+        ExampleProcess process = processes.started().get(0);
+        ExampleStatus second = Restarts.restart(processes, port, first, HANDOFF);
+        process.awaitLog("Took over from parent pid " + first.pid(), Duration.ofSeconds(10));
+        String log = process.output();
+        int warmed = log.indexOf("Warmed up with 500 requests");
+        assertTrue(warmed >= 0, log);
+        assertEquals(warmed, log.lastIndexOf("Warmed up with 500 requests"), "only the replacement warms up: " + log);
+        assertTrue(warmed < log.indexOf("Took over from parent pid " + first.pid()), "warm-up before the takeover: " + log);
+        assertEquals(2, second.generation());
+    }
+
     /**
      * A real stop (SIGTERM) drains like a handoff: under keep-alive and new-connection load, five stop-then-start
      * cycles lose no request the server had accepted: none is closed unanswered, times out or gets a 5xx. Requests
