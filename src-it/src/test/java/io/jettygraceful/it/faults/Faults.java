@@ -62,24 +62,9 @@ final class Faults
             fail("cannot send SIGHUP to pid " + pid + ": it is gone");
     }
 
-    /** Polls /status until a process other than {@code current} answers; it must be the next generation. */
     static ExampleStatus awaitNextGeneration(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
     {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        ExampleStatus status = current;
-        while (System.nanoTime() - deadline < 0)
-        {
-            status = processes.status(port);
-            if (status.pid() != current.pid())
-            {
-                if (status.generation() != current.generation() + 1 || status.parentPid() != current.pid())
-                    fail("after pid " + current.pid() + " restarted, pid " + status.pid() + " answered as generation " + status.generation() +
-                        " with parent " + status.parentPid());
-                return status;
-            }
-            Restarts.pause(Duration.ofMillis(20));
-        }
-        return fail("no new generation on port " + port + " within " + timeout.toMillis() + " ms; still " + status.json());
+        return Restarts.awaitGeneration(processes, port, current, timeout);
     }
 
     static ExampleStatus restart(ProcessTracker processes, int port, ExampleStatus current) throws IOException
