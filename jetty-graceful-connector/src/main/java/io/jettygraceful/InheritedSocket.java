@@ -22,6 +22,7 @@ public record InheritedSocket(int fd, int index, String name, boolean ipv6, Inet
         return "fd " + fd + (name != null ? " '" + name + "'" : "") + " " + hostAndPort(address);
     }
 
+    /** @return {@code host:port}, or {@code [v6host]:port}, without any IPv6 zone */
     public static String hostAndPort(InetSocketAddress address)
     {
         String host = address.getAddress().getHostAddress();

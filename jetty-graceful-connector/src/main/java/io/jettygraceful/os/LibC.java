@@ -8,8 +8,9 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The libc functions {@link LinuxOs} needs, bound with jnr-ffi. Package-private: only {@link LinuxOs} calls these,
- * and only it knows the Linux constants and struct layouts they take.
+ * The libc functions {@link LinuxOs} needs, bound with jnr-ffi. Public only because jnr-ffi generates its
+ * implementation in another class loader; nothing but {@link LinuxOs} calls these, and only it knows the Linux constants
+ * and struct layouts they take.
  */
 public interface LibC
 {
