@@ -196,7 +196,8 @@ public final class InheritedSockets
             if (!description.isOpen())
                 problem = "is not open";
             else if (socket == null)
-                problem = "is " + description.describe() + ", not a socket";
+                problem = "is " + description.describe() + ", not a socket" + (isJvmOwnFile(description.target()) ?
+                    " (a file this JVM opened itself: was anything passed at fd " + fd + " at all?)" : "");
             else if (socket.family() == SocketInfo.AF_UNIX)
                 problem = "is " + socket.describe() + "; InheritedServerConnector serves IPv4 and IPv6 TCP sockets only";
             else if (socket.family() != SocketInfo.AF_INET && socket.family() != SocketInfo.AF_INET6)
@@ -220,6 +221,13 @@ public final class InheritedSockets
     {
         for (InheritedSocket socket : sockets)
             closeOnExec(os, socket.fd());
+    }
+
+    /** @return whether {@code target} looks like a file the JVM opens for itself (its modules, a jar, its libraries) */
+    static boolean isJvmOwnFile(String target)
+    {
+        String javaHome = System.getProperty("java.home", "/nonexistent");
+        return target != null && (target.startsWith(javaHome + "/") || target.endsWith(".jar"));
     }
 
     private static void closeOnExec(Os os, int fd) throws InheritedSocketException

@@ -409,4 +409,15 @@ class InheritedSocketsTest
         assertEquals(Set.of(3), os.closeOnExecFds(), "the would-be control fd is not adopted");
         assertEquals(0, os.describeCount(4));
     }
+
+    @Test
+    void aFileTheJvmOpenedItselfAtFd3AsksWhetherAnythingWasPassed()
+    {
+        os.file(3, System.getProperty("java.home") + "/lib/modules");
+        InheritedSocketException error = assertThrows(InheritedSocketException.class, () -> InheritedSockets.load(systemd("1"), os));
+        assertTrue(error.getMessage().contains("a file this JVM opened itself: was anything passed at fd 3 at all?"), error.getMessage());
+        os.file(3, "/var/log/app.log");
+        error = assertThrows(InheritedSocketException.class, () -> InheritedSockets.load(systemd("1"), os));
+        assertFalse(error.getMessage().contains("opened itself"), error.getMessage());
+    }
 }
