@@ -11,7 +11,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.jettygraceful.os.ExitStatus;
 import io.jettygraceful.os.Os;
+import io.jettygraceful.os.OsException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -65,6 +67,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile ReadinessCheck readinessCheck;
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
+    private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
     private final List<RestartListener> supervisors = new CopyOnWriteArrayList<>();
@@ -250,6 +253,34 @@ public class GracefulRestart extends AbstractLifeCycle
     public boolean isDrainOnStop()
     {
         return drainOnStop;
+    }
+
+    /**
+     * @param window how long, at least, a process that handed over stays able to take its sockets back should the
+     *               replacement die (within the drain timeout); default 2 s; zero to exit as soon as drained
+     */
+    public void setTakeBackWindow(Duration window)
+    {
+        if (window == null || window.isNegative())
+            throw new IllegalArgumentException("takeBackWindow must be zero or positive, was " + window);
+        this.takeBackWindow = window;
+    }
+
+    public Duration getTakeBackWindow()
+    {
+        return takeBackWindow;
+    }
+
+    /** For jetty.xml: {@link #setTakeBackWindow(Duration)} in milliseconds. */
+    public void setTakeBackWindowMillis(long millis)
+    {
+        setTakeBackWindow(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds a replaced process stays able to take its sockets back if the replacement dies")
+    public long getTakeBackWindowMillis()
+    {
+        return takeBackWindow.toMillis();
     }
 
     public void addRestartListener(RestartListener listener)
@@ -591,7 +622,7 @@ public class GracefulRestart extends AbstractLifeCycle
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         result.complete(outcome);
         notifyOutcome(outcome);
-        drainAndExit(connectors, outcome);
+        drainAndExit(connectors, outcome, attempt);
     }
 
     /**
@@ -641,13 +672,24 @@ public class GracefulRestart extends AbstractLifeCycle
      * selector) or the drain timeout has passed: clients leave through responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
      * within what is left of the drain timeout, at least one second.
      */
-    private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome)
+    private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
     {
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
         long deadline = start + drainTimeout.toNanos();
         int connectionsAtStart = openConnections();
-        closeConnectionsGently(connectors, deadline);
+        ExitStatus[] childExit = new ExitStatus[1];
+        long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
+        closeConnectionsGently(connectors, deadline, watchUntil, () ->
+        {
+            ExitStatus exited = reapQuietly(attempt.childPid());
+            if (exited == null)
+                return false;
+            childExit[0] = exited;
+            return crashed(exited);
+        });
+        if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
+            return;
         int left = openConnections();
         server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
         try
@@ -675,18 +717,90 @@ public class GracefulRestart extends AbstractLifeCycle
      */
     private void closeConnectionsGently(List<InheritedServerConnector> connectors, long deadlineNanos)
     {
+        closeConnectionsGently(connectors, deadlineNanos, System.nanoTime(), () -> false);
+    }
+
+    /**
+     * As above, but goes on at least until {@code minimumNanos} (within the deadline), and stops early, whatever is
+     * left, as soon as {@code abandon} says so.
+     */
+    private void closeConnectionsGently(List<InheritedServerConnector> connectors, long deadlineNanos, long minimumNanos,
+                                        java.util.function.BooleanSupplier abandon)
+    {
         drainCustomizer.startDraining();
         for (InheritedServerConnector connector : connectors)
             connector.stopAccepting();
         try
         {
-            while ((openConnections() > 0 || !acceptSettled(connectors)) && System.nanoTime() - deadlineNanos < 0)
+            while ((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0)
+            {
+                if (abandon.getAsBoolean())
+                    return;
                 Thread.sleep(10);
+            }
         }
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * @return whether a replacement that ended this way died (killed by a signal, or an error exit) rather than was
+     * stopped on purpose (0, or 129/130/143: the JVM's clean exit after SIGHUP, SIGINT, SIGTERM)
+     */
+    static boolean crashed(ExitStatus status)
+    {
+        if (status.signal() != 0)
+            return true;
+        int code = status.code();
+        return code != 0 && code != 129 && code != 130 && code != 143;
+    }
+
+    private ExitStatus reapQuietly(int pid)
+    {
+        try
+        {
+            return pid > 0 ? os.reap(pid, false) : null;
+        }
+        catch (OsException x)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * The replacement died (see {@link #crashed}) after it had taken over, while this process was still draining: take the listening sockets
+     * back and serve on, rather than leave nobody accepting. Supervisors are pointed back at this process (under systemd
+     * this needs {@code NotifyAccess=all}: the main pid was already the replacement's).
+     *
+     * @return true when this process serves again
+     */
+    private boolean takeBack(List<InheritedServerConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
+    {
+        try
+        {
+            for (InheritedServerConnector connector : connectors)
+                connector.resumeAfterStopAccepting();
+        }
+        catch (Throwable x)
+        {
+            LOG.error("Restart: replacement pid {} died after it took over ({}), and this process cannot take the sockets back: {}. Draining and exiting",
+                handedOver.childPid(), childExit, x.toString());
+            return false;
+        }
+        drainCustomizer.stopDraining();
+        handedOff = false;
+        RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
+            " took the sockets back", handedOver.handoffTime(), childExit);
+        lastOutcome = outcome;
+        succeeded.decrementAndGet();
+        failed.incrementAndGet();
+        inProgress.set(null);
+        LOG.warn("Restart failed: replacement pid {} died after it took over ({}); pid {} took the sockets back and keeps serving",
+            handedOver.childPid(), childExit, os.pid());
+        notifyOutcome(outcome);
+        return true;
     }
 
     private static boolean acceptSettled(List<InheritedServerConnector> connectors)

@@ -46,7 +46,9 @@ package io.jettygraceful;
  *       (systemd {@code READY=1}) and may restart in turn.</li>
  * </ol>
  * End of stream at any point means the other side died. A child that sees it starts (or keeps) accepting and
- * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving.
+ * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving. A child
+ * that dies after {@value #SERVING}, while the parent still drains (at least the take-back window, default 2 s), is
+ * reaped by the parent, which re-adopts the listeners it kept and accepts again.
  *
  * <h2>Timeouts and failure</h2>
  * The parent waits for {@value #READY} at most the ready timeout (default 60 s), then for {@value #SERVING} at most

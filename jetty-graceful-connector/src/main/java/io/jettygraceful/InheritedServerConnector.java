@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executor;
 
+import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
@@ -57,6 +59,10 @@ public class InheritedServerConnector extends ServerConnector
     private final AtomicInteger acceptsInProgress = new AtomicInteger();
     /** Connections handed to a selector that are not yet endpoints (or failed). */
     private final AtomicInteger acceptsPending = new AtomicInteger();
+    /** After {@link #stopAccepting()} with acceptor threads: a dup of the listener, so accepting can resume. */
+    private volatile int keptFd = -1;
+    /** The accept channel re-opened on {@link #keptFd} by {@link #resumeAfterStopAccepting()}, used instead of Jetty's. */
+    private volatile ServerSocketChannel reopened;
     /** A replacement's connector does not accept until its parent says GO. */
     private volatile boolean pausedForTakeover;
 
@@ -271,7 +277,20 @@ public class InheritedServerConnector extends ServerConnector
         setAccepting(false);
         if (getAcceptors() > 0)
         {
-            if (getTransport() instanceof ServerSocketChannel channel)
+            ServerSocketChannel channel = reopened != null ? reopened : getTransport() instanceof ServerSocketChannel c ? c : null;
+            Os os = Os.current();
+            if (channel != null && os != null && acceptFd >= 0 && keptFd < 0)
+            {
+                try
+                {
+                    keptFd = os.duplicate(acceptFd, HandoffProtocol.LISTEN_FDS_START);
+                }
+                catch (IOException x)
+                {
+                    LOG.warn("{}: cannot keep the listener to resume accepting later: {}", this, x.getMessage());
+                }
+            }
+            if (channel != null)
             {
                 try
                 {
@@ -337,6 +356,48 @@ public class InheritedServerConnector extends ServerConnector
     }
 
     /**
+     * Accepts again after {@link #stopAccepting()}, on the same listening socket: a process whose replacement died
+     * after taking over takes the socket back. With acceptor threads, the closed accept channel is replaced by one
+     * adopted from the listener this connector kept; with selector accept, the selector accepts again.
+     *
+     * @throws IOException when the listener cannot be adopted again
+     */
+    public void resumeAfterStopAccepting() throws IOException
+    {
+        if (getAcceptors() > 0)
+        {
+            int fd = keptFd;
+            Os os = Os.current();
+            if (fd < 0 || os == null)
+                throw new IOException(this + ": no listener was kept to resume accepting on");
+            FdDescription.SocketInfo info = os.describe(fd).socket();
+            if (info == null)
+                throw new IOException(this + ": the kept fd " + fd + " is no longer a socket");
+            ChannelAdopter.Adopted adopted = ChannelAdopter.adopt(os, new InheritedSocket(fd, 0, null, info.family() == FdDescription.SocketInfo.AF_INET6, info.local()));
+            adopted.channel().configureBlocking(true);
+            ServerSocketChannel previous = reopened;
+            reopened = adopted.channel();
+            acceptFd = adopted.fd();
+            keptFd = -1;
+            os.close(fd);
+            if (previous != null)
+                previous.close();
+            setAccepting(true);
+            return;
+        }
+        awaitSelectorUpdates();
+        awaitSelectorUpdates();
+        setAccepting(true);
+    }
+
+    @Override
+    public boolean isOpen()
+    {
+        ServerSocketChannel channel = reopened;
+        return channel != null ? channel.isOpen() : super.isOpen();
+    }
+
+    /**
      * @return after {@link #stopAccepting()}: true when every connection this connector accepted has become an endpoint
      * (so that stopping now closes no connection that has not been served)
      */
@@ -351,7 +412,19 @@ public class InheritedServerConnector extends ServerConnector
         acceptsInProgress.incrementAndGet();
         try
         {
-            super.accept(acceptorID);
+            ServerSocketChannel channel = reopened;
+            if (channel == null)
+            {
+                super.accept(acceptorID);
+            }
+            else if (channel.isOpen())
+            {
+                // What ServerConnector.accept does with its own channel (its accepted() is private).
+                SocketChannel accepted = channel.accept();
+                accepted.configureBlocking(false);
+                configure(accepted.socket());
+                getSelectorManager().accept(accepted);
+            }
         }
         finally
         {
@@ -397,6 +470,14 @@ public class InheritedServerConnector extends ServerConnector
     protected void doStop() throws Exception
     {
         super.doStop();
+        ServerSocketChannel channel = reopened;
+        reopened = null;
+        if (channel != null)
+            channel.close();
+        int fd = keptFd;
+        keptFd = -1;
+        if (fd >= 0 && Os.current() != null)
+            Os.current().close(fd);
         acceptFd = -1;
         boundAddress = null;
     }

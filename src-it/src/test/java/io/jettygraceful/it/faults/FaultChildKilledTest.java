@@ -13,7 +13,6 @@ import io.jettygraceful.it.LoadGenerator;
 import io.jettygraceful.it.ProcessTracker;
 import io.jettygraceful.it.Procs;
 import io.jettygraceful.it.Subreaper;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -116,16 +115,10 @@ class FaultChildKilledTest
     }
 
     /**
-     * The child dies right after the parent committed ("Restart: pid N took over"). The parent has stopped accepting by
-     * then and only drains; it does not watch the child any more, so nobody accepts until a supervisor restarts the
-     * service. The protocol documents this (the commit point is SERVING; after it the child is the service), but the
-     * goal "exactly one process serves afterwards" is not met.
+     * A replacement SIGKILLed as soon as it has taken over: the old process, still within its take-back window, takes
+     * the sockets back and serves on; afterwards exactly one process serves and no request fails.
      */
     @Test
-    @Disabled("Known gap, not fixed here: a child that dies after SERVING/DONE leaves no process accepting. The parent has " +
-        "closed its accept channel (drainAndExit -> stopAccepting) and does not watch the child during the drain, so it cannot " +
-        "resume; it drains and exits, and the service is down until a supervisor restarts it. Fixing it means the parent " +
-        "keeping its acceptor resumable and reaping the child during the drain: a design change, reported instead.")
     void childKilledRightAfterTheCommitLeavesOneProcessServing() throws Exception
     {
         int port = FreePorts.ipv4();
@@ -144,5 +137,12 @@ class FaultChildKilledTest
             assertEquals(0, summary.failed(), "requests after the incident settled: " + summary);
         }
         assertEquals(1, Faults.exampleJvms(port).size(), "exactly one process serves: " + Faults.exampleJvms(port));
+        ExampleStatus after = processes.status(port);
+        assertEquals(parent.pid(), after.pid(), "the old process took the sockets back: " + after.json());
+        assertTrue(after.json().contains("\"restartsFailed\":1") && after.json().contains("\"handedOff\":false"), after.json());
+        assertTrue(process.output().contains("pid " + parent.pid() + " took the sockets back and keeps serving"), process.output());
+        assertTrue(Procs.zombieChildrenOf(parent.pid()).isEmpty(), "the dead replacement was reaped");
+        ExampleStatus next = Restarts.restart(processes, port, after, Duration.ofSeconds(30));
+        assertEquals(2, next.generation(), "and it can restart again: " + next.json());
     }
 }
