@@ -164,6 +164,39 @@ public final class Http
             return reusable && channel.isOpen();
         }
 
+        /** What a client finds, just before writing its next request, about the keep-alive connection it holds. */
+        public enum Reuse
+        {
+            /** Still open: write the next request on it. */
+            REUSE,
+            /** Not reusable (the last response said {@code Connection: close}, or it was closed here): open another. */
+            SPENT,
+            /** The server closed it cleanly while it was idle: open another; no request was lost. */
+            CLOSED_BY_SERVER,
+            /** The server reset it while it was idle: open another; no request was lost, but the close was not clean. */
+            RESET
+        }
+
+        /**
+         * Decides, without blocking, whether the next request may go on this connection. Call it only between requests.
+         *
+         * @throws IOException when the connection is in a state no HTTP/1.1 server should leave it in (bytes arrived
+         *                     while no request was outstanding)
+         */
+        public Reuse checkReuse() throws IOException
+        {
+            if (!isReusable())
+                return Reuse.SPENT;
+            try
+            {
+                return closedByServer() ? Reuse.CLOSED_BY_SERVER : Reuse.REUSE;
+            }
+            catch (java.net.SocketException x)
+            {
+                return Reuse.RESET;
+            }
+        }
+
         /**
          * Looks, without blocking, whether the server has closed this idle connection. Call it only between requests.
          *

@@ -164,26 +164,10 @@ public final class LoadGenerator implements AutoCloseable
             {
                 if (connection != null)
                 {
+                    Http.Connection.Reuse reuse;
                     try
                     {
-                        if (!connection.isReusable())
-                        {
-                            connection.close();
-                            connection = null;
-                        }
-                        else if (connection.closedByServer())
-                        {
-                            idleCloses.increment();
-                            connection.close();
-                            connection = null;
-                        }
-                    }
-                    catch (SocketException x)
-                    {
-                        idleResets.increment();
-                        reason("idle connection: " + x.getMessage());
-                        connection.close();
-                        connection = null;
+                        reuse = connection.checkReuse();
                     }
                     catch (IOException x)
                     {
@@ -191,6 +175,18 @@ public final class LoadGenerator implements AutoCloseable
                         connection.close();
                         connection = null;
                         continue;
+                    }
+                    if (reuse == Http.Connection.Reuse.CLOSED_BY_SERVER)
+                        idleCloses.increment();
+                    else if (reuse == Http.Connection.Reuse.RESET)
+                    {
+                        idleResets.increment();
+                        reason("idle connection: Connection reset");
+                    }
+                    if (reuse != Http.Connection.Reuse.REUSE)
+                    {
+                        connection.close();
+                        connection = null;
                     }
                 }
                 try

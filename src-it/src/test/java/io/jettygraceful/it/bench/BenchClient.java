@@ -155,26 +155,10 @@ final class BenchClient implements AutoCloseable
             {
                 if (connection != null)
                 {
+                    Http.Connection.Reuse reuse;
                     try
                     {
-                        if (!connection.isReusable())
-                        {
-                            connection.close();
-                            connection = null;
-                        }
-                        else if (connection.closedByServer())
-                        {
-                            idleCloses.increment();
-                            connection.close();
-                            connection = null;
-                        }
-                    }
-                    catch (SocketException x)
-                    {
-                        idleResets.increment();
-                        reason("idle connection: " + x.getMessage());
-                        connection.close();
-                        connection = null;
+                        reuse = connection.checkReuse();
                     }
                     catch (IOException x)
                     {
@@ -184,6 +168,18 @@ final class BenchClient implements AutoCloseable
                         connection = null;
                         pause();
                         continue;
+                    }
+                    if (reuse == Http.Connection.Reuse.CLOSED_BY_SERVER)
+                        idleCloses.increment();
+                    else if (reuse == Http.Connection.Reuse.RESET)
+                    {
+                        idleResets.increment();
+                        reason("idle connection: Connection reset");
+                    }
+                    if (reuse != Http.Connection.Reuse.REUSE)
+                    {
+                        connection.close();
+                        connection = null;
                     }
                 }
                 long begin = now();
