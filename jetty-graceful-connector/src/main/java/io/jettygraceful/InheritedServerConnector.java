@@ -385,9 +385,8 @@ public class InheritedServerConnector extends ServerConnector
             setAccepting(true);
             return;
         }
-        awaitSelectorUpdates();
-        awaitSelectorUpdates();
-        setAccepting(true);
+        // Selector accept: the channel stayed open; only the cancelled acceptor key is in the way, as after a pause.
+        resumeAccepting();
     }
 
     @Override
