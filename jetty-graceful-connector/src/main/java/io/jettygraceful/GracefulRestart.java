@@ -58,6 +58,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private final AtomicInteger failed = new AtomicInteger();
     private final LifeCycle.Listener serverListener = new ServerListener();
     private final DrainCustomizer drainCustomizer = new DrainCustomizer();
+    private final ConnectionDrain drain;
 
     private volatile String signal = "HUP";
     private volatile Duration readyTimeout = Duration.ofSeconds(60);
@@ -79,10 +80,12 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean serving;
     private volatile boolean handedOff;
     private volatile RestartOutcome lastOutcome;
+    private volatile Thread restartThread;
 
     public GracefulRestart(@Name("server") Server server)
     {
         this.server = Objects.requireNonNull(server, "server");
+        this.drain = new ConnectionDrain(server, drainCustomizer);
     }
 
     // ---- configuration -------------------------------------------------------------------------------------------
@@ -205,6 +208,7 @@ public class GracefulRestart extends AbstractLifeCycle
         this.exitAfterDrain = exit;
     }
 
+    @ManagedAttribute("Whether this process exits (System.exit(0)) once drained after a handoff")
     public boolean isExitAfterDrain()
     {
         return exitAfterDrain;
@@ -234,6 +238,7 @@ public class GracefulRestart extends AbstractLifeCycle
         this.systemdNotify = notify;
     }
 
+    @ManagedAttribute("Whether systemd's notify protocol is spoken when NOTIFY_SOCKET is set")
     public boolean isSystemdNotify()
     {
         return systemdNotify;
@@ -250,6 +255,7 @@ public class GracefulRestart extends AbstractLifeCycle
         this.drainOnStop = drain;
     }
 
+    @ManagedAttribute("Whether a real stop drains like a handoff first (Connection: close until the connections are gone)")
     public boolean isDrainOnStop()
     {
         return drainOnStop;
@@ -424,6 +430,7 @@ public class GracefulRestart extends AbstractLifeCycle
             trigger = null;
             installed.uninstall();
         }
+        abortAttempt();
         server.removeEventListener(serverListener);
         // Only a process that serves as the service stops the service: not one that handed over, nor a replacement
         // stopped before it took over.
@@ -438,17 +445,44 @@ public class GracefulRestart extends AbstractLifeCycle
         restart();
     }
 
+    /**
+     * A real stop while a replacement is starting: the attempt fails ("the server is stopping"), its child is stopped
+     * and reaped, and this returns once the restart thread has ended (at most the kill grace period twice, plus a
+     * second). Nothing to do once this process has handed over, nor on the restart thread itself (its drain stops the
+     * server).
+     */
+    private void abortAttempt()
+    {
+        HandoffAttempt attempt = inProgress.get();
+        Thread thread = restartThread;
+        if (attempt == null || handedOff || thread == null || thread == Thread.currentThread())
+            return;
+        attempt.abort("the server is stopping");
+        try
+        {
+            thread.join(2 * killGrace.toMillis() + 1000L);
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive())
+            LOG.warn("Stopping: the restart in progress (replacement pid {}) has not ended yet", attempt.childPid());
+    }
+
     private final class ServerListener implements LifeCycle.Listener
     {
         @Override
         public void lifeCycleStopping(LifeCycle event)
         {
             // A real stop of a serving process (not a handoff's drain, not a replacement that never took over).
+            if (event == server)
+                abortAttempt();
             long stopTimeout = server.getStopTimeout();
             if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
                 return;
             long start = System.nanoTime();
-            closeConnectionsGently(connectors(), start + stopTimeout * 1_000_000L);
+            drain.closeGently(connectors(), start + stopTimeout * 1_000_000L);
             long left = Math.max(1000L, stopTimeout - (System.nanoTime() - start) / 1_000_000L);
             server.setStopTimeout(left);
             LOG.info("Stopping: drained in {} ms, {} request(s) arrived during the drain, {} connection(s) left to the graceful stop",
@@ -574,7 +608,12 @@ public class GracefulRestart extends AbstractLifeCycle
             return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
         }
         CompletableFuture<RestartOutcome> result = new CompletableFuture<>();
+        // Not a daemon, whatever thread triggered it (a signal handler thread is one): the drain stops the server, which
+        // lets main() return from Server.join(); a daemon thread would then die with the JVM before it logged the
+        // outcome and exited through System.exit(0).
         Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
+        thread.setDaemon(false);
+        restartThread = thread;
         thread.start();
         return result;
     }
@@ -610,7 +649,8 @@ public class GracefulRestart extends AbstractLifeCycle
         if (!outcome.succeeded())
         {
             failed.incrementAndGet();
-            LOG.warn("Restart failed: pid {} keeps serving; {} after {} ms{}", os.pid(), outcome.reason(), outcome.handoffTime().toMillis(),
+            LOG.warn("Restart failed: pid {} {}; {} after {} ms{}", os.pid(), server.isRunning() && !server.isStopping() ? "keeps serving" : "is stopping",
+                outcome.reason(), outcome.handoffTime().toMillis(),
                 outcome.childPid() > 0 ? "; replacement pid " + outcome.childPid() + (outcome.childExit() != null ? " ended with " + outcome.childExit() : "") : "");
             inProgress.set(null);
             result.complete(outcome);
@@ -667,10 +707,11 @@ public class GracefulRestart extends AbstractLifeCycle
     }
 
     /**
-     * Drains in two phases. First this process only stops accepting and answers every HTTP/1 request with
-     * {@code Connection: close}, until its connections are gone (counting those accepted but not yet registered with a
-     * selector) or the drain timeout has passed: clients leave through responses that tell them to. Then Jetty's graceful stop ends the rest (HTTP/2 GOAWAY, idle keep-alive connections)
-     * within what is left of the drain timeout, at least one second.
+     * Drains in two phases. First the {@link ConnectionDrain}: stop accepting, answer every HTTP/1 request with
+     * {@code Connection: close} until the connections are gone or the drain timeout has passed, while watching the
+     * replacement for the take-back window ({@link #takeBack}). Then Jetty's graceful stop ends the rest (HTTP/2
+     * GOAWAY, idle keep-alive connections) within what is left of the drain timeout, at least one second. Logs the
+     * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
      */
     private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
     {
@@ -680,7 +721,7 @@ public class GracefulRestart extends AbstractLifeCycle
         int connectionsAtStart = openConnections();
         ExitStatus[] childExit = new ExitStatus[1];
         long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
-        closeConnectionsGently(connectors, deadline, watchUntil, () ->
+        drain.closeGently(connectors, deadline, watchUntil, () ->
         {
             ExitStatus exited = reapQuietly(attempt.childPid());
             if (exited == null)
@@ -708,41 +749,6 @@ public class GracefulRestart extends AbstractLifeCycle
         inProgress.set(null);
         if (exitAfterDrain)
             System.exit(0);
-    }
-
-    /**
-     * The first phase of a drain: stop accepting (without losing a connection being accepted) and answer every HTTP/1
-     * request with {@code Connection: close}, until no connection is left (counting those accepted but not yet
-     * registered) or {@code deadlineNanos}.
-     */
-    private void closeConnectionsGently(List<InheritedServerConnector> connectors, long deadlineNanos)
-    {
-        closeConnectionsGently(connectors, deadlineNanos, System.nanoTime(), () -> false);
-    }
-
-    /**
-     * As above, but goes on at least until {@code minimumNanos} (within the deadline), and stops early, whatever is
-     * left, as soon as {@code abandon} says so.
-     */
-    private void closeConnectionsGently(List<InheritedServerConnector> connectors, long deadlineNanos, long minimumNanos,
-                                        java.util.function.BooleanSupplier abandon)
-    {
-        drainCustomizer.startDraining();
-        for (InheritedServerConnector connector : connectors)
-            connector.stopAccepting();
-        try
-        {
-            while ((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0)
-            {
-                if (abandon.getAsBoolean())
-                    return;
-                Thread.sleep(10);
-            }
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /**
@@ -780,8 +786,7 @@ public class GracefulRestart extends AbstractLifeCycle
     {
         try
         {
-            for (InheritedServerConnector connector : connectors)
-                connector.resumeAfterStopAccepting();
+            drain.resume(connectors);
         }
         catch (Throwable x)
         {
@@ -789,7 +794,6 @@ public class GracefulRestart extends AbstractLifeCycle
                 handedOver.childPid(), childExit, x.toString());
             return false;
         }
-        drainCustomizer.stopDraining();
         handedOff = false;
         RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
             " took the sockets back", handedOver.handoffTime(), childExit);
@@ -803,32 +807,14 @@ public class GracefulRestart extends AbstractLifeCycle
         return true;
     }
 
-    private static boolean acceptSettled(List<InheritedServerConnector> connectors)
-    {
-        return connectors.stream().allMatch(InheritedServerConnector::isAcceptSettled);
-    }
-
-    /**
-     * @return connections open on the InheritedServerConnectors, the ones a drain closes gently; other connectors
-     * (a LocalConnector used for warm-up, say) are left to the final graceful stop
-     */
-    private int openConnections()
-    {
-        int count = 0;
-        for (InheritedServerConnector connector : connectors())
-            count += connector.getConnectedEndPoints().size();
-        return count;
-    }
-
     private List<InheritedServerConnector> connectors()
     {
-        List<InheritedServerConnector> result = new ArrayList<>();
-        for (Connector connector : server.getConnectors())
-        {
-            if (connector instanceof InheritedServerConnector inherited)
-                result.add(inherited);
-        }
-        return result;
+        return drain.connectors();
+    }
+
+    private int openConnections()
+    {
+        return drain.openConnections();
     }
 
     private static Duration positive(Duration duration, String name)

@@ -33,6 +33,7 @@ final class HandoffAttempt
     private final Duration killGrace;
     private final IntConsumer onChildServing;
     private volatile int childPid;
+    private volatile String abortReason;
 
     HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, IntConsumer onChildServing)
     {
@@ -49,6 +50,16 @@ final class HandoffAttempt
     int childPid()
     {
         return childPid;
+    }
+
+    /**
+     * Ends the attempt from another thread (the server is stopping): before the spawn it is not made; after, the wait
+     * for readiness ends within one poll slice (200 ms) and the child is stopped and reaped as for any failure. No
+     * effect once the child has been told to take over.
+     */
+    void abort(String reason)
+    {
+        abortReason = reason;
     }
 
     RestartOutcome run()
@@ -71,6 +82,8 @@ final class HandoffAttempt
             fdMap.put(HandoffProtocol.LISTEN_FDS_START + listenerFds.size(), pair[1]);
             try
             {
+                if (abortReason != null)
+                    return RestartOutcome.failure(0, abortReason, elapsed(start), null); // pair[1] closed below
                 childPid = os.spawn(argv, env, fdMap);
             }
             catch (OsException x)
@@ -102,6 +115,8 @@ final class HandoffAttempt
                 if (received instanceof ControlChannel.EndOfStream)
                     return fail("the replacement closed the control socket before it was ready (it exited or closed fd " +
                         (HandoffProtocol.LISTEN_FDS_START + listenerFds.size()) + ")", start);
+                if (abortReason != null)
+                    return fail(abortReason, start);
                 ExitStatus exited = os.reap(childPid, false);
                 if (exited != null)
                     return RestartOutcome.failure(childPid, "the replacement exited before it was ready", elapsed(start), exited);
@@ -133,6 +148,8 @@ final class HandoffAttempt
         if (reportedPid != childPid)
             LOG.info("Restart: spawned pid {} reports ready as pid {} (a launcher in between): {} is the new main process", childPid, reportedPid, reportedPid);
 
+        if (abortReason != null)
+            return fail(abortReason, start);
         // Let it accept, and hand over only once it says it does: a replacement that dies now leaves this process serving.
         control.writeLine(HandoffProtocol.GO);
         ControlChannel.Received answer = control.readLine(System.nanoTime() + killGrace.toNanos());

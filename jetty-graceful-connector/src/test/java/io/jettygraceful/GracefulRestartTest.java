@@ -29,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link GracefulRestart} in this JVM with real Jetty servers on 127.0.0.1:0. Nothing here spawns: a restart that got
- * past its refusals with an open InheritedServerConnector would start a copy of this test JVM, so every restart() here
- * is one that must be refused or find nothing to hand over.
+ * {@link GracefulRestart} in this JVM with real Jetty servers on 127.0.0.1:0. A restart that got past its refusals
+ * with an open InheritedServerConnector would start a copy of this test JVM, so every restart() here is one that must be
+ * refused or find nothing to hand over, or has its command set to a program that never reports ready ({@code sleep}).
  */
 class GracefulRestartTest
 {
@@ -309,5 +309,74 @@ class GracefulRestartTest
         assertTrue(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(134, 0)), "abort via the JVM");
         for (int clean : new int[] {0, 129, 130, 143})
             assertFalse(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(clean, 0)), "exit " + clean + " is a stop on purpose");
+    }
+
+    @Test
+    void restartThreadKeepsTheJvmAliveEvenWhenASignalHandlerThreadTriggersIt() throws Exception
+    {
+        // The drain ends in server.stop(), which lets main() return from join(): were the restart thread a daemon like
+        // the signal handler thread that starts it, the JVM would end before the outcome is logged.
+        GracefulRestart restart = withInheritedConnector();
+        Server server = servers.get(servers.size() - 1);
+        restart.setCommand(List.of("/bin/sleep", "30"));
+        java.util.concurrent.CompletableFuture<Boolean> restartThreadIsDaemon = new java.util.concurrent.CompletableFuture<>();
+        restart.addRestartListener(new RestartListener()
+        {
+            @Override
+            public void restartStarting()
+            {
+                restartThreadIsDaemon.complete(Thread.currentThread().isDaemon());
+            }
+        });
+        server.start();
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<RestartOutcome>> result = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread daemon = new Thread(() -> result.set(restart.restart()), "like-a-signal-handler");
+        daemon.setDaemon(true);
+        daemon.start();
+        daemon.join();
+
+        assertFalse(restartThreadIsDaemon.get(10, TimeUnit.SECONDS), "the restart thread is not a daemon");
+        server.stop();
+    }
+
+    @Test
+    void stoppingTheServerDuringARestartStopsAndReapsTheReplacement() throws Exception
+    {
+        GracefulRestart restart = withInheritedConnector();
+        Server server = servers.get(servers.size() - 1);
+        restart.setCommand(List.of("/bin/sleep", "30"));
+        restart.setReadyTimeout(Duration.ofSeconds(30));
+        server.start();
+        java.util.concurrent.CompletableFuture<RestartOutcome> result = restart.restart();
+        assertTrue(restart.isRestarting());
+        long child = awaitChild(Duration.ofSeconds(10));
+
+        long start = System.nanoTime();
+        server.stop();
+        long stopMillis = (System.nanoTime() - start) / 1_000_000L;
+
+        RestartOutcome outcome = result.get(1, TimeUnit.SECONDS);
+        assertFalse(outcome.succeeded(), outcome.toString());
+        assertContains(outcome.reason(), "the server is stopping");
+        assertEquals(child, outcome.childPid());
+        assertNotNull(outcome.childExit(), "the replacement was reaped: " + outcome);
+        assertFalse(Files.exists(Path.of("/proc", String.valueOf(child))), "no process (not even a zombie) is left of pid " + child);
+        assertFalse(restart.isRestarting());
+        assertTrue(stopMillis < 10_000, "the stop waited for the ready timeout: " + stopMillis + " ms");
+    }
+
+    /** @return the pid of the one child of this JVM running sleep (waits for it) */
+    private static long awaitChild(Duration timeout) throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() - deadline < 0)
+        {
+            java.util.Optional<ProcessHandle> sleeping = ProcessHandle.current().children()
+                .filter(p -> p.info().command().map(c -> c.endsWith("sleep")).orElse(false)).findFirst();
+            if (sleeping.isPresent())
+                return sleeping.get().pid();
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no replacement was spawned within " + timeout.toMillis() + " ms");
     }
 }

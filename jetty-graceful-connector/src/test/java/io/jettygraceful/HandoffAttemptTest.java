@@ -397,6 +397,59 @@ class HandoffAttemptTest
         assertContains(outcome.reason(), answer.trim());
     }
 
+    // ---- abort (the server stops during the attempt) ----------------------------------------------------------
+
+    @Test
+    void abortWhileWaitingForReadinessStopsAndReapsTheChildWithoutWaitingTheReadyTimeout() throws Exception
+    {
+        childExitsOn(Os.Signal.TERM, TERMINATED);
+        HandoffAttempt attempt = attempt(listeners, LONG, Duration.ofSeconds(5));
+        os.onSpawn(spawned -> new Thread(() -> attempt.abort("the server is stopping")).start());
+
+        long start = System.nanoTime();
+        RestartOutcome outcome = run(attempt);
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertStoppedAndReaped(outcome, TERMINATED);
+        assertContains(outcome.reason(), "the server is stopping");
+        assertTrue(elapsedMs < 3000, "ended within a poll slice of the abort, not at the ready timeout: " + elapsedMs + " ms");
+        assertFalse(os.written(parentEnd()).contains("GO"), "never told to accept");
+    }
+
+    @Test
+    void abortBeforeTheSpawnStartsNothing()
+    {
+        HandoffAttempt attempt = attempt(listeners, LONG, SHORT);
+        attempt.abort("the server is stopping");
+
+        RestartOutcome outcome = run(attempt);
+
+        assertFalse(outcome.succeeded());
+        assertContains(outcome.reason(), "the server is stopping");
+        assertTrue(os.spawned().isEmpty(), "no child");
+        assertEquals(0, outcome.childPid());
+    }
+
+    @Test
+    void abortAfterReadyWithholdsGo()
+    {
+        childExitsOn(Os.Signal.TERM, TERMINATED);
+        HandoffAttempt attempt = attempt(listeners, LONG, Duration.ofSeconds(5));
+        // The abort lands while the child's READY is on its way.
+        os.onSpawn(spawned ->
+        {
+            attempt.abort("the server is stopping");
+            os.feed(parentEnd(), "READY " + spawned.pid() + "\n");
+        });
+
+        RestartOutcome outcome = run(attempt);
+
+        assertStoppedAndReaped(outcome, TERMINATED);
+        assertContains(outcome.reason(), "the server is stopping");
+        assertFalse(os.written(parentEnd()).contains("GO"), "never told to accept: " + os.written(parentEnd()));
+        assertTrue(servingPids.isEmpty());
+    }
+
     // ---- ready timeout -----------------------------------------------------------------------------------------
 
     @Test

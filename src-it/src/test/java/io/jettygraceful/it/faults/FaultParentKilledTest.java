@@ -16,12 +16,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The parent dies by SIGKILL in the middle of a restart. Requests in flight on the killed process are lost by
- * definition; everything started after the kill must succeed, served by the replacement alone.
+ * definition; everything started after the kill must succeed, served by the replacement alone. And the contrast: a
+ * parent stopped on purpose (SIGTERM) in the middle of a restart takes its replacement down with it.
  */
 class FaultParentKilledTest
 {
@@ -108,5 +111,31 @@ class FaultParentKilledTest
         assertEquals(second.pid(), after.pid());
         assertNotEquals(first.uuid(), Faults.uuidOf(port));
         assertEquals(1, Faults.exampleJvms(port).size(), "exactly one example JVM runs: " + Faults.exampleJvms(port));
+    }
+
+    /**
+     * Stopped for real (SIGTERM, as {@code systemctl stop} sends) while the replacement starts: the restart is
+     * abandoned, the parent stops and reaps the replacement before it exits, and the service is stopped: the port is
+     * no longer served and no example JVM is left. (Before this was handled, the restart thread died with the JVM and
+     * the replacement took over from a parent that had been told to stop.)
+     */
+    @Test
+    void parentStoppedWhileTheChildStartsStopsTheChildToo() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-parent-term-start"), port, "--ready-delay", "5s");
+        ExampleProcess process = processes.started().get(0);
+
+        Faults.hup(parent.pid());
+        long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
+        processes.saw(child);
+        assertTrue(Subreaper.signal(parent.pid(), 15), "SIGTERM the parent");
+
+        assertEquals(143, process.exitCode(Duration.ofSeconds(30)), "the JVM's exit after SIGTERM: " + process.describe());
+        assertTrue(process.output().contains("Restart failed: pid " + parent.pid() + " is stopping; the server is stopping"), process.describe());
+        // Reaped by the parent: were it orphaned instead, it would now be this JVM's child (the subreaper's), alive or a zombie.
+        assertFalse(io.jettygraceful.it.Procs.exists(child), "replacement pid " + child + " is gone, reaped by its parent");
+        assertEquals(java.util.List.of(), Faults.exampleJvms(port), "no example JVM runs");
+        assertThrows(java.net.ConnectException.class, () -> Http.get("127.0.0.1", port, "/uuid", Duration.ofSeconds(5)), "nothing serves the port");
     }
 }

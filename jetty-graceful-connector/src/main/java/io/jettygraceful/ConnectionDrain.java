@@ -1,0 +1,105 @@
+package io.jettygraceful;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * The gentle first phase of every drain (after a handoff, and on a real stop): stop accepting without losing a
+ * connection being accepted, answer every HTTP/1 request with {@code Connection: close} (through the
+ * {@link DrainCustomizer}), and wait until no connection is left, counting those accepted but not yet registered with
+ * a selector. Whatever is left at the deadline is for Jetty's graceful stop.
+ *
+ * <p>Only the server's {@link InheritedServerConnector}s are drained this way; other connectors (a LocalConnector used
+ * for warm-up, say) are left to the final graceful stop. This class closes no fd: stopping accepting closes each
+ * connector's own accept dup, and {@link #resume} re-adopts the dup it kept (see
+ * {@link InheritedServerConnector#stopAccepting()}).</p>
+ */
+final class ConnectionDrain
+{
+    private static final long POLL_MILLIS = 10;
+
+    private final Server server;
+    private final DrainCustomizer customizer;
+
+    ConnectionDrain(Server server, DrainCustomizer customizer)
+    {
+        this.server = server;
+        this.customizer = customizer;
+    }
+
+    /** @return the server's InheritedServerConnectors, in the server's order */
+    List<InheritedServerConnector> connectors()
+    {
+        List<InheritedServerConnector> result = new ArrayList<>();
+        for (Connector connector : server.getConnectors())
+        {
+            if (connector instanceof InheritedServerConnector inherited)
+                result.add(inherited);
+        }
+        return result;
+    }
+
+    /** Drains {@code connectors} until no connection is left or {@code deadlineNanos} ({@link System#nanoTime()}). */
+    void closeGently(List<InheritedServerConnector> connectors, long deadlineNanos)
+    {
+        closeGently(connectors, deadlineNanos, System.nanoTime(), () -> false);
+    }
+
+    /**
+     * As {@link #closeGently(List, long)}, but goes on at least until {@code minimumNanos} (within the deadline), and
+     * returns early, whatever is left, as soon as {@code abandon} says so (checked every 10 ms).
+     *
+     * @return true when {@code abandon} ended it
+     */
+    boolean closeGently(List<InheritedServerConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon)
+    {
+        customizer.startDraining();
+        for (InheritedServerConnector connector : connectors)
+            connector.stopAccepting();
+        try
+        {
+            while ((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0)
+            {
+                if (abandon.getAsBoolean())
+                    return true;
+                Thread.sleep(POLL_MILLIS);
+            }
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /**
+     * Undoes {@link #closeGently}: the connectors accept again on the listeners they kept, and responses no longer
+     * close their connections.
+     *
+     * @throws Exception from a connector that cannot accept again; the others may already have resumed
+     */
+    void resume(List<InheritedServerConnector> connectors) throws Exception
+    {
+        for (InheritedServerConnector connector : connectors)
+            connector.resumeAfterStopAccepting();
+        customizer.stopDraining();
+    }
+
+    /** @return connections open on the server's InheritedServerConnectors */
+    int openConnections()
+    {
+        int count = 0;
+        for (InheritedServerConnector connector : connectors())
+            count += connector.getConnectedEndPoints().size();
+        return count;
+    }
+
+    private static boolean acceptSettled(List<InheritedServerConnector> connectors)
+    {
+        return connectors.stream().allMatch(InheritedServerConnector::isAcceptSettled);
+    }
+}
