@@ -50,4 +50,13 @@ etc/jetty-graceful-restart.xml
 
 ## Exit the JVM once drained (default true). false only stops the server.
 # jetty.graceful.restart.exitAfterDrain=true
+
+## Milliseconds (at least, within the drain timeout) a replaced JVM stays able to take its
+## sockets back and serve on if the replacement dies (killed, or an error exit) right after
+## taking over (default 2000). 0 exits as soon as drained.
+# jetty.graceful.restart.takeBackWindow=2000
+
+## A real stop (SIGTERM, server.stop()) drains like a handoff first: stop accepting, answer
+## requests with Connection: close, within jetty.server.stopTimeout (default true).
+# jetty.graceful.restart.drainOnStop=true
 # end::documentation[]

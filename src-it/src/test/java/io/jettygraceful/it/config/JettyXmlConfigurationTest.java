@@ -93,6 +93,8 @@ class JettyXmlConfigurationTest
         assertNull(restart.getPidFile());
         assertTrue(restart.isSystemdNotify());
         assertTrue(restart.isExitAfterDrain());
+        assertEquals(2000, restart.getTakeBackWindowMillis());
+        assertTrue(restart.isDrainOnStop());
         assertFalse(server.isStarted());
     }
 
@@ -114,6 +116,8 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.pidFile", pidFile.toString());
         properties.put("jetty.graceful.restart.systemdNotify", "false");
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
+        properties.put("jetty.graceful.restart.takeBackWindow", "750");
+        properties.put("jetty.graceful.restart.drainOnStop", "false");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -129,6 +133,8 @@ class JettyXmlConfigurationTest
         assertEquals(pidFile.toString(), restart.getPidFile());
         assertFalse(restart.isSystemdNotify());
         assertFalse(restart.isExitAfterDrain());
+        assertEquals(750, restart.getTakeBackWindowMillis());
+        assertFalse(restart.isDrainOnStop());
 
         server.start();
         try
