@@ -55,7 +55,9 @@ package io.jettygraceful;
  * the kill grace period (default 5 s). On timeout, on {@value #FAILED}, or when the control socket reaches end of
  * stream first (the child died), the parent sends SIGTERM to the child (its JVM then drains what it accepted),
  * waits up to the kill grace period (default 5 s) for it to exit, then SIGKILL, and always reaps it. The parent keeps
- * serving and may try again.
+ * serving and may try again. A parent whose server is stopped for real before it has sent {@value #DONE} (SIGTERM,
+ * {@code server.stop()}) ends the handoff the same way, within 200 ms, and only then lets its JVM exit: a stop stops
+ * the service, and the child never finds its parent gone.
  *
  * <h2>Who closes what</h2>
  * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the
