@@ -55,7 +55,7 @@ final class HandoffAttempt
     /**
      * Ends the attempt from another thread (the server is stopping): before the spawn it is not made; after, the wait
      * for readiness ends within one poll slice (200 ms) and the child is stopped and reaped as for any failure. No
-     * effect once the child has been told to take over.
+     * effect once the child has confirmed {@code SERVING} and been told it is the main process ({@code DONE}).
      */
     void abort(String reason)
     {
@@ -155,6 +155,8 @@ final class HandoffAttempt
         ControlChannel.Received answer = control.readLine(System.nanoTime() + killGrace.toNanos());
         if (!(answer instanceof ControlChannel.Line line) || !line.text().equals(HandoffProtocol.SERVING))
             return fail("the replacement did not confirm that it accepts after GO (" + describe(answer) + ")", start);
+        if (abortReason != null)
+            return fail(abortReason, start); // it drains what it accepted since GO when it gets SIGTERM
         onChildServing.accept(reportedPid);
         control.writeLine(HandoffProtocol.DONE);
         return RestartOutcome.success(reportedPid, elapsed(start));

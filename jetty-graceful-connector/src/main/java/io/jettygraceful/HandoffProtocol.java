@@ -57,7 +57,8 @@ package io.jettygraceful;
  * waits up to the kill grace period (default 5 s) for it to exit, then SIGKILL, and always reaps it. The parent keeps
  * serving and may try again. A parent whose server is stopped for real before it has sent {@value #DONE} (SIGTERM,
  * {@code server.stop()}) ends the handoff the same way, within 200 ms, and only then lets its JVM exit: a stop stops
- * the service, and the child never finds its parent gone.
+ * the service, and the child never finds its parent gone. (A stop that comes after {@value #DONE} finds a process
+ * that has already handed over: it drains, and the child serves on as the main process.)
  *
  * <h2>Who closes what</h2>
  * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the
