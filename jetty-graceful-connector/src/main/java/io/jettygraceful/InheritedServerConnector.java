@@ -198,7 +198,7 @@ public class InheritedServerConnector extends ServerConnector
     public String getHost()
     {
         InheritedSocket socket = inherited;
-        return socket != null ? socket.address().getAddress().getHostAddress() : super.getHost();
+        return socket != null ? io.jettygraceful.os.SocketAddresses.host(socket.address().getAddress()) : super.getHost();
     }
 
     @Override

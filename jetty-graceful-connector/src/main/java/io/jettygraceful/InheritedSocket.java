@@ -2,6 +2,8 @@ package io.jettygraceful;
 
 import java.net.InetSocketAddress;
 
+import io.jettygraceful.os.SocketAddresses;
+
 /**
  * One listening socket this process inherited, as validated by {@link InheritedSockets}.
  *
@@ -16,19 +18,15 @@ import java.net.InetSocketAddress;
  */
 public record InheritedSocket(int fd, int index, String name, boolean ipv6, InetSocketAddress address)
 {
-    /** @return e.g. {@code fd 3 'http' 127.0.0.1:8080} */
+    /** @return e.g. {@code fd 3 'http' 127.0.0.1:8080} or {@code fd 4 'https' [::1]:8443} */
     public String describe()
     {
         return "fd " + fd + (name != null ? " '" + name + "'" : "") + " " + hostAndPort(address);
     }
 
-    /** @return {@code host:port}, or {@code [v6host]:port}, without any IPv6 zone */
+    /** @return {@code host:port}, or {@code [v6host]:port} (RFC 5952 text, e.g. {@code [::1]:8443}), without any IPv6 zone */
     public static String hostAndPort(InetSocketAddress address)
     {
-        String host = address.getAddress().getHostAddress();
-        int zone = host.indexOf('%');
-        if (zone >= 0)
-            host = host.substring(0, zone);
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        return SocketAddresses.hostAndPort(address);
     }
 }

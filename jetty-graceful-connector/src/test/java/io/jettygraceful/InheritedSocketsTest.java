@@ -276,7 +276,7 @@ class InheritedSocketsTest
                 new InheritedSocket(4, 1, "https", true, new InetSocketAddress(InetAddress.getByName("::1"), 8443))),
             registry.sockets());
         assertEquals(Set.of(3, 4), os.closeOnExecFds());
-        assertEquals("fd 4 'https' [0:0:0:0:0:0:0:1]:8443", registry.sockets().get(1).describe());
+        assertEquals("fd 4 'https' [::1]:8443", registry.sockets().get(1).describe());
         assertEquals(0, os.describeCount(5), "only LISTEN_FDS fds are looked at");
     }
 

@@ -86,7 +86,7 @@ public record FdDescription(int fd, String target, SocketInfo socket)
         public String describe()
         {
             return "a " + (listening ? "listening " : "") + familyName() + " " + typeName() + " socket" +
-                (local != null ? " on " + local.getAddress().getHostAddress() + ":" + local.getPort() : "");
+                (local != null ? " on " + SocketAddresses.hostAndPort(local) : "");
         }
     }
 }

@@ -55,11 +55,10 @@ public final class ListeningSockets
         return of(pid).stream().map(ListeningSockets::hostPort).toList();
     }
 
-    /** Same text as the example's /status: the JDK's {@code getHostAddress()}, IPv6 in brackets. */
+    /** Same text as the example's /status: RFC 5952 IPv6 in brackets ({@code [::1]:8081}), as the library writes it. */
     static String hostPort(InetSocketAddress address)
     {
-        String host = address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        return io.jettygraceful.os.SocketAddresses.hostAndPort(address);
     }
 
     /** @return inodes of the sockets open in {@code pid} */

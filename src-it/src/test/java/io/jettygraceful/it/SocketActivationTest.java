@@ -96,8 +96,8 @@ class SocketActivationTest
     void adoptsAnIpv6Socket(int jdk) throws Exception
     {
         int port = FreePorts.ipv6();
-        // The example prints addresses as the JDK does: [0:0:0:0:0:0:0:1]:port.
-        String address = "[" + java.net.InetAddress.getByName("::1").getHostAddress() + "]:" + port;
+        // Written as people write it (RFC 5952), not as the JDK does ([0:0:0:0:0:0:0:1]).
+        String address = "[::1]:" + port;
         ExampleProcess process = activate(processes, jdk, List.of("[::1]:" + port), List.of());
 
         Http.Response response = Http.get(Http.IPV6, port, "/status", Http.DEFAULT_TIMEOUT);

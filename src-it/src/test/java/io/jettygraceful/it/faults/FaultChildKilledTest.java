@@ -53,9 +53,7 @@ class FaultChildKilledTest
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(90)).timeout(Duration.ofSeconds(10)).start())
         {
             assertTrue(load.awaitCompleted(200, Duration.ofSeconds(20)), "load flows before the restart");
-            Faults.hup(parent.pid());
-            long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-            processes.saw(child);
+            long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
             if (point == KillPoint.JVM_STARTING)
                 Restarts.pause(Duration.ofMillis(150));
             else
@@ -96,9 +94,7 @@ class FaultChildKilledTest
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(90)).timeout(Duration.ofSeconds(10)).start())
         {
-            Faults.hup(parent.pid());
-            long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-            processes.saw(child);
+            long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
             process.awaitLog("Serving pid=" + child + " ", Duration.ofSeconds(20));
             assertTrue(Subreaper.signal(child, Faults.SIGSTOP), "SIGSTOP the child");
 
@@ -124,9 +120,7 @@ class FaultChildKilledTest
         int port = FreePorts.ipv4();
         ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-child-kill-commit"), port, "--drain-timeout", "5s");
         ExampleProcess process = processes.started().get(0);
-        Faults.hup(parent.pid());
-        long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-        processes.saw(child);
+        long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
         process.awaitLog("Restart: pid " + child + " took over", Duration.ofSeconds(20));
         assertTrue(Subreaper.signal(child, Faults.SIGKILL));
         Restarts.pause(Duration.ofSeconds(7));

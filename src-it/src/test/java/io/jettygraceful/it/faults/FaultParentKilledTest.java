@@ -43,9 +43,7 @@ class FaultParentKilledTest
         ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-parent-kill-start"), port, "--ready-delay", "2s");
         ExampleProcess process = processes.started().get(0);
 
-        Faults.hup(parent.pid());
-        long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-        processes.saw(child);
+        long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
         assertTrue(Subreaper.signal(parent.pid(), Faults.SIGKILL), "SIGKILL the parent");
         Restarts.awaitExit(parent.pid(), Duration.ofSeconds(10));
 
@@ -126,10 +124,8 @@ class FaultParentKilledTest
         ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-parent-term-start"), port, "--ready-delay", "5s");
         ExampleProcess process = processes.started().get(0);
 
-        Faults.hup(parent.pid());
-        long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-        processes.saw(child);
-        assertTrue(Subreaper.signal(parent.pid(), 15), "SIGTERM the parent");
+        long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
+        assertTrue(Subreaper.signal(parent.pid(), Faults.SIGTERM), "SIGTERM the parent");
 
         assertEquals(143, process.exitCode(Duration.ofSeconds(30)), "the JVM's exit after SIGTERM: " + process.describe());
         assertTrue(process.output().contains("Restart failed: pid " + parent.pid() + " is stopping; the server is stopping"), process.describe());

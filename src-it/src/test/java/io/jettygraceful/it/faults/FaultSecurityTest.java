@@ -87,9 +87,7 @@ class FaultSecurityTest
             for (long inode : parentSockets)
                 assertFalse(unix.containsKey(inode) && (unix.get(inode) & UNIX_LISTENING) != 0, "the parent has a listening Unix socket: " + inode);
 
-            Faults.hup(parent.pid());
-            long child = Faults.startedReplacement(process, 1, Duration.ofSeconds(10));
-            processes.saw(child);
+            long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
             process.awaitLog("Serving pid=" + child + " ", Duration.ofSeconds(30));
             Map<Integer, String> childFds = Faults.fds(child);
             Map<Long, Integer> unixNow = Faults.unixSockets();

@@ -38,6 +38,7 @@ final class Faults
 {
     static final int SIGHUP = 1;
     static final int SIGKILL = 9;
+    static final int SIGTERM = 15;
     static final int SIGSTOP = 19;
     static final Duration START = Duration.ofSeconds(30);
     static final Duration HANDOFF = Duration.ofSeconds(30);
@@ -98,6 +99,20 @@ final class Faults
     {
         Restarts.await(() -> statusOf(port).json().contains("\"restartsFailed\":" + n), timeout, "restartsFailed to reach " + n);
         return statusOf(port);
+    }
+
+    /**
+     * Sends SIGHUP to {@code parentPid} and waits until the log of {@code process} (the first generation, whose output
+     * every generation shares) names the first replacement it started.
+     *
+     * @return the replacement's pid, tracked so that it is reaped after the test
+     */
+    static long hupAndAwaitReplacement(ProcessTracker processes, ExampleProcess process, long parentPid)
+    {
+        hup(parentPid);
+        long child = startedReplacement(process, 1, Duration.ofSeconds(10));
+        processes.saw(child);
+        return child;
     }
 
     /** @return the pid a log line "Restart: started replacement pid N" names (waits for it) */
