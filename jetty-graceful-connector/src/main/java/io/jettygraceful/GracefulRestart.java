@@ -528,15 +528,22 @@ public class GracefulRestart extends AbstractLifeCycle
         {
             takeover = null;
             LOG.error("Not ready to take over from parent pid {}: {}. Exiting; the parent keeps serving", registry.parentPid(), x.toString());
-            try
+            // On a thread that is not a daemon: stopping the server lets main() return from join(), and the JVM must
+            // not end (with 0) before the exit status says it failed.
+            Thread exit = new Thread(() ->
             {
-                server.stop();
-            }
-            catch (Exception e)
-            {
-                LOG.debug("stop after failed readiness", e);
-            }
-            System.exit(1);
+                try
+                {
+                    server.stop();
+                }
+                catch (Exception e)
+                {
+                    LOG.debug("stop after failed readiness", e);
+                }
+                System.exit(1);
+            }, "graceful-takeover-failed");
+            exit.setDaemon(false);
+            exit.start();
         }
     }
 

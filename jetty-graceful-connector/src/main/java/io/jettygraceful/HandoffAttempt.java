@@ -133,7 +133,7 @@ final class HandoffAttempt
     private RestartOutcome onMessage(ControlChannel control, String message, long start) throws OsException
     {
         if (message.startsWith(HandoffProtocol.FAILED))
-            return fail("the replacement failed to start: " + message.substring(HandoffProtocol.FAILED.length()).trim(), start);
+            return failOnItsOwn("the replacement failed to start: " + message.substring(HandoffProtocol.FAILED.length()).trim(), start);
         if (!message.startsWith(HandoffProtocol.READY + " "))
             return fail("the replacement sent an unexpected message '" + message + "'", start);
         int reportedPid;
@@ -173,6 +173,37 @@ final class HandoffAttempt
     {
         Duration elapsed = elapsed(start);
         ExitStatus status = stopChild();
+        return RestartOutcome.failure(childPid, reason, elapsed, status);
+    }
+
+    /**
+     * A child that reported {@code FAILED} exits by itself (with its own status, typically 1): give it the kill grace
+     * period to do so before stopping it like any other failed child.
+     */
+    private RestartOutcome failOnItsOwn(String reason, long start)
+    {
+        Duration elapsed = elapsed(start);
+        ExitStatus status = null;
+        try
+        {
+            long deadline = System.nanoTime() + killGrace.toNanos();
+            while (status == null && System.nanoTime() - deadline < 0)
+            {
+                status = os.reap(childPid, false);
+                if (status == null)
+                    Thread.sleep(20);
+            }
+        }
+        catch (OsException x)
+        {
+            LOG.debug("Restart: cannot reap replacement pid {}: {}", childPid, x.getMessage());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+        if (status == null)
+            status = stopChild();
         return RestartOutcome.failure(childPid, reason, elapsed, status);
     }
 

@@ -52,9 +52,10 @@ package io.jettygraceful;
  *
  * <h2>Timeouts and failure</h2>
  * The parent waits for {@value #READY} at most the ready timeout (default 60 s), then for {@value #SERVING} at most
- * the kill grace period (default 5 s). On timeout, on {@value #FAILED}, or when the control socket reaches end of
- * stream first (the child died), the parent sends SIGTERM to the child (its JVM then drains what it accepted),
- * waits up to the kill grace period (default 5 s) for it to exit, then SIGKILL, and always reaps it. The parent keeps
+ * the kill grace period (default 5 s). On timeout, or when the control socket reaches end of stream first (the child
+ * died), the parent sends SIGTERM to the child (its JVM then drains what it accepted), waits up to the kill grace
+ * period (default 5 s) for it to exit, then SIGKILL, and always reaps it. On {@value #FAILED} it first gives the child
+ * the kill grace period to exit by itself (status 1), and only then goes on the same way. The parent keeps
  * serving and may try again. A parent whose server is stopped for real before it has sent {@value #DONE} (SIGTERM,
  * {@code server.stop()}) ends the handoff the same way, within 200 ms, and only then lets its JVM exit: a stop stops
  * the service, and the child never finds its parent gone. (A stop that comes after {@value #DONE} finds a process

@@ -151,7 +151,7 @@ class HandoffAttemptTest
         childSays("FAILED not today\n");
         childExitsOn(Os.Signal.TERM, TERMINATED);
 
-        RestartOutcome outcome = attempt(fds, LONG, LONG).run();
+        RestartOutcome outcome = attempt(fds, LONG, SHORT).run();
 
         FakeOs.Spawned spawned = os.spawned().get(0);
         Map<Integer, Integer> expected = new LinkedHashMap<>();
@@ -271,15 +271,38 @@ class HandoffAttemptTest
     // ---- failures before READY ---------------------------------------------------------------------------------
 
     @Test
-    void failedMessageFailsWithTheReasonAndStopsTheChild()
+    void failedMessageFailsWithTheReasonAndTheChildsOwnExitStatus()
+    {
+        ExitStatus exitOne = new ExitStatus(1, 0);
+        os.onSpawn(spawned ->
+        {
+            os.feed(parentEnd(), "FAILED readiness check failed: cache cold\n");
+            os.exit(spawned.pid(), exitOne);
+        });
+
+        RestartOutcome outcome = run(LONG, LONG);
+
+        assertFalse(outcome.succeeded());
+        assertContains(outcome.reason(), "readiness check failed: cache cold");
+        assertEquals(exitOne, outcome.childExit(), "its own exit status, not one a signal forced");
+        assertEquals(List.of(), os.signals(), "a child that exits by itself after FAILED gets no signal");
+        assertTrue(os.reaped().contains(child()), "reaped");
+        assertEquals("", os.written(parentEnd()), "nothing is written to a child that failed");
+    }
+
+    @Test
+    void failedMessageFromAChildThatDoesNotExitStopsItAfterTheGrace()
     {
         childSays("FAILED readiness check failed: cache cold\n");
         childExitsOn(Os.Signal.TERM, TERMINATED);
 
-        RestartOutcome outcome = run(LONG, LONG);
+        long start = System.nanoTime();
+        RestartOutcome outcome = run(LONG, SHORT);
+        long elapsedMs = (System.nanoTime() - start) / 1_000_000;
 
         assertStoppedAndReaped(outcome, TERMINATED);
         assertContains(outcome.reason(), "readiness check failed: cache cold");
+        assertTrue(elapsedMs >= SHORT.toMillis(), "waited the grace for it to exit by itself: " + elapsedMs + " ms");
         assertEquals("", os.written(parentEnd()), "nothing is written to a child that failed");
     }
 

@@ -20,6 +20,7 @@ final class ExampleOptions
     int warmUp = 0;
     boolean reusePort = false;
     boolean plainConnector = false;
+    boolean failReadiness = false;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -33,6 +34,7 @@ final class ExampleOptions
         "  --warm-up N            a replacement serves N requests to itself (in-process LocalConnector) before",
         "                         reporting ready, so the JIT has compiled the request path (default: 0)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
+        "  --fail-readiness       a replacement's readiness check fails, so it reports FAILED and exits 1 (tests; flag)",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
@@ -54,6 +56,11 @@ final class ExampleOptions
             if (arg.equals("--plain-connector"))
             {
                 options.plainConnector = true;
+                continue;
+            }
+            if (arg.equals("--fail-readiness"))
+            {
+                options.failReadiness = true;
                 continue;
             }
             if (i + 1 >= args.length)

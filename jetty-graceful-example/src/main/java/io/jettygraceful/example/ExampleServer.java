@@ -94,7 +94,14 @@ public final class ExampleServer
         restart.setDrainTimeout(options.drainTimeout);
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
-        if (options.warmUp > 0)
+        if (options.failReadiness)
+        {
+            restart.setReadinessCheck(s ->
+            {
+                throw new IllegalStateException("--fail-readiness was given");
+            });
+        }
+        else if (options.warmUp > 0)
         {
             // Warm the request path before taking over: requests through an in-process connector, not the shared port
             // (which the parent still serves while this runs).

@@ -177,4 +177,36 @@ class FaultBrokenReplacementTest
         ExampleStatus second = Faults.restart(processes, port, processes.status(port));
         assertEquals(2, second.generation(), "with fds again, the restart succeeds");
     }
+
+    /**
+     * The replacement starts but its readiness check throws: it reports FAILED with the check's message and exits 1
+     * by itself (not a status forced by the parent's SIGTERM); the parent names the reason, reaps it and serves on.
+     */
+    @Test
+    void failingReadinessCheckIsReportedWithItsMessageAndTheReplacementExitsOne() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-readiness"), port, "--fail-readiness");
+        ExampleProcess process = processes.started().get(0);
+        try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
+            .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).start())
+        {
+            assertTrue(load.awaitCompleted(200, Duration.ofSeconds(20)), "load flows");
+            long child = Faults.hupAndAwaitReplacement(processes, process, parent.pid());
+            String failedLine = process.awaitLog("Restart failed: pid " + parent.pid() + " keeps serving; .*", Duration.ofSeconds(30)).group();
+            assertTrue(failedLine.contains("the replacement failed to start: readiness check failed: java.lang.IllegalStateException: --fail-readiness was given"),
+                "the reason carries the check's message: " + failedLine);
+            assertTrue(failedLine.endsWith("replacement pid " + child + " ended with exit code 1"), "its own exit status: " + failedLine);
+            ExampleStatus after = Faults.awaitRestartsFailed(port, 1, Duration.ofSeconds(10));
+            assertEquals(parent.pid(), after.pid());
+            assertEquals(parent.uuid(), Faults.uuidOf(port));
+            assertTrue(Procs.childrenOf(parent.pid()).isEmpty(), "nothing left of the failed replacement");
+            long before = load.completed();
+            assertTrue(load.awaitCompleted(before + 200, Duration.ofSeconds(20)), "load flows after the failure");
+            LoadGenerator.Summary summary = load.stop();
+            System.out.println("[it] failing readiness check: " + failedLine.replaceFirst(".*Restart failed", "Restart failed") + " | " + summary);
+            assertEquals(0, summary.failed(), summary.toString());
+            assertEquals(Set.of(parent.uuid()), summary.answeredBy().keySet(), summary.toString());
+        }
+    }
 }
