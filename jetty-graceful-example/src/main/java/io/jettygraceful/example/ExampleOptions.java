@@ -21,6 +21,8 @@ final class ExampleOptions
     boolean reusePort = false;
     boolean plainConnector = false;
     boolean failReadiness = false;
+    String tlsKeystore = null;
+    String tlsPassword = null;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -35,6 +37,9 @@ final class ExampleOptions
         "                         reporting ready, so the JIT has compiled the request path (default: 0)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --fail-readiness       a replacement's readiness check fails, so it reports FAILED and exits 1 (tests; flag)",
+        "  --tls-keystore PATH    serve HTTPS (HTTP/1.1 over TLS) with the key and certificate in this PKCS12 file",
+        "                         (default: plain HTTP); needs --tls-password",
+        "  --tls-password PW      password of the --tls-keystore file",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
@@ -76,9 +81,13 @@ final class ExampleOptions
                 case "--ready-delay" -> options.readyDelay = parseDuration(arg, value);
                 case "--warm-up" -> options.warmUp = parseInt(arg, value, 0, 1_000_000);
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
+                case "--tls-keystore" -> options.tlsKeystore = value;
+                case "--tls-password" -> options.tlsPassword = value;
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }
+        if ((options.tlsKeystore == null) != (options.tlsPassword == null))
+            throw new IllegalArgumentException("--tls-keystore and --tls-password go together: give both to serve HTTPS, or neither\n" + USAGE);
         return options;
     }
 

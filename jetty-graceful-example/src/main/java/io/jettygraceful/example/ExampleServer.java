@@ -10,10 +10,17 @@ import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.jmx.MBeanContainer;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,9 +87,10 @@ public final class ExampleServer
         List<ServerConnector> connectors = new ArrayList<>();
         for (int i = 0; i < connectorCount; i++)
         {
+            ConnectionFactory[] factories = connectionFactories(options);
             ServerConnector connector = options.plainConnector
-                ? new ServerConnector(server, options.acceptors, -1)
-                : new InheritedServerConnector(server, options.acceptors, -1);
+                ? new ServerConnector(server, options.acceptors, -1, factories)
+                : new InheritedServerConnector(server, options.acceptors, -1, factories);
             connector.setHost(options.host);
             connector.setPort(options.port != null ? options.port : inherited.sockets().isEmpty() ? 8081 : 0);
             connector.setReusePort(options.reusePort);
@@ -128,6 +136,20 @@ public final class ExampleServer
         LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
             ExampleHandler.PROCESS_UUID, listeners);
         server.join();
+    }
+
+    /** HTTP/1.1, or with {@code --tls-keystore} HTTP/1.1 over TLS: the connector adopts or binds the same way. */
+    private static ConnectionFactory[] connectionFactories(ExampleOptions options)
+    {
+        HttpConfiguration config = new HttpConfiguration();
+        if (options.tlsKeystore == null)
+            return new ConnectionFactory[] {new HttpConnectionFactory(config)};
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStorePath(options.tlsKeystore);
+        tls.setKeyStorePassword(options.tlsPassword);
+        tls.setKeyStoreType("PKCS12");
+        config.addCustomizer(new SecureRequestCustomizer(false));
+        return new ConnectionFactory[] {new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(config)};
     }
 
     private static void warmUp(LocalConnector local, int requests, Duration thenWait) throws Exception

@@ -13,6 +13,8 @@ import java.net.ProtocolException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A tiny HTTP/1.1 client over a plain socket to loopback, with connect and read timeouts, that never retries and
+ * A tiny HTTP/1.1 client over a plain or TLS socket to loopback, with connect and read timeouts, that never retries and
  * never hides what the server did: a connection closed before the full response is a {@link ClosedEarlyException},
  * a refused or reset connection is the JDK's own exception. Bodies may be Content-Length, chunked or close-delimited.
  */
@@ -80,7 +82,13 @@ public final class Http
     /** GET {@code path} from {@code host}:{@code port} on a new connection, which is closed afterwards. */
     public static Response get(String host, int port, String path, Duration timeout) throws IOException
     {
-        try (Connection connection = Connection.open(host, port, timeout, timeout))
+        return get(host, port, path, timeout, null);
+    }
+
+    /** One request on a new connection, over TLS when {@code tls} is not null. */
+    public static Response get(String host, int port, String path, Duration timeout, SSLContext tls) throws IOException
+    {
+        try (Connection connection = Connection.open(host, port, timeout, timeout, tls))
         {
             return connection.get(path);
         }
@@ -92,16 +100,19 @@ public final class Http
     public static final class Connection implements Closeable
     {
         private final SocketChannel channel;
+        /** The TLS layer over the channel's socket, or {@code null} for plain HTTP. */
+        private final SSLSocket tls;
         private final InputStream in;
         private final OutputStream out;
         private final String hostHeader;
         private boolean reusable = true;
 
-        private Connection(SocketChannel channel, String hostHeader) throws IOException
+        private Connection(SocketChannel channel, SSLSocket tls, String hostHeader) throws IOException
         {
             this.channel = channel;
-            this.in = new BufferedInputStream(channel.socket().getInputStream(), 8192);
-            this.out = channel.socket().getOutputStream();
+            this.tls = tls;
+            this.in = new BufferedInputStream(tls != null ? tls.getInputStream() : channel.socket().getInputStream(), 8192);
+            this.out = tls != null ? tls.getOutputStream() : channel.socket().getOutputStream();
             this.hostHeader = hostHeader;
         }
 
@@ -113,6 +124,15 @@ public final class Http
          */
         public static Connection open(String host, int port, Duration connectTimeout, Duration readTimeout) throws IOException
         {
+            return open(host, port, connectTimeout, readTimeout, null);
+        }
+
+        /**
+         * As {@link #open(String, int, Duration, Duration)}, over TLS when {@code tls} is not null: the handshake is
+         * done here, within the read timeout (a failed handshake is an {@code SSLException}).
+         */
+        public static Connection open(String host, int port, Duration connectTimeout, Duration readTimeout, SSLContext tls) throws IOException
+        {
             InetAddress address = InetAddress.getByName(host);
             SocketChannel channel = SocketChannel.open();
             try
@@ -121,7 +141,14 @@ public final class Http
                 channel.socket().connect(new InetSocketAddress(address, port), (int)connectTimeout.toMillis());
                 channel.socket().setSoTimeout((int)readTimeout.toMillis());
                 String hostName = address.getHostAddress();
-                return new Connection(channel, (hostName.contains(":") ? "[" + hostName + "]" : hostName) + ":" + port);
+                SSLSocket tlsSocket = null;
+                if (tls != null)
+                {
+                    tlsSocket = (SSLSocket)tls.getSocketFactory().createSocket(channel.socket(), hostName, port, true);
+                    tlsSocket.setSoTimeout((int)readTimeout.toMillis());
+                    tlsSocket.startHandshake();
+                }
+                return new Connection(channel, tlsSocket, (hostName.contains(":") ? "[" + hostName + "]" : hostName) + ":" + port);
             }
             catch (IOException | RuntimeException x)
             {
@@ -207,6 +234,8 @@ public final class Http
         {
             if (in.available() > 0)
                 throw new ProtocolException("the server sent " + in.available() + " byte(s) while no request was outstanding");
+            if (tls != null)
+                return tlsClosedByServer();
             ByteBuffer one = ByteBuffer.allocate(1);
             int n;
             synchronized (channel.blockingLock())
@@ -231,12 +260,43 @@ public final class Http
             return false;
         }
 
+        /**
+         * The TLS form of {@link #closedByServer()}: a read of the raw channel would consume the server's close_notify
+         * record, so read through TLS instead, for at most 1 ms. A timeout means open; end of stream (close_notify or
+         * FIN) means closed by the server.
+         */
+        private boolean tlsClosedByServer() throws IOException
+        {
+            int saved = tls.getSoTimeout();
+            tls.setSoTimeout(1);
+            try
+            {
+                if (in.read() < 0)
+                {
+                    reusable = false;
+                    return true;
+                }
+                throw new ProtocolException("the server sent bytes while no request was outstanding");
+            }
+            catch (java.net.SocketTimeoutException x)
+            {
+                return false;
+            }
+            finally
+            {
+                if (!tls.isClosed())
+                    tls.setSoTimeout(saved);
+            }
+        }
+
         @Override
         public void close()
         {
             reusable = false;
             try
             {
+                if (tls != null)
+                    tls.close();
                 channel.close();
             }
             catch (IOException ignored)

@@ -76,6 +76,7 @@ public final class LoadGenerator implements AutoCloseable
         private long maxRequests = 10_000;
         private Duration maxDuration = Duration.ofSeconds(30);
         private Duration timeout = Duration.ofSeconds(10);
+        private javax.net.ssl.SSLContext tls;
 
         private Builder(int port)
         {
@@ -124,6 +125,13 @@ public final class LoadGenerator implements AutoCloseable
         public Builder timeout(Duration timeout)
         {
             this.timeout = timeout;
+            return this;
+        }
+
+        /** Speak HTTPS with this context (its trust store must trust the server's certificate); default plain HTTP. */
+        public Builder tls(javax.net.ssl.SSLContext context)
+        {
+            this.tls = context;
             return this;
         }
 
@@ -193,7 +201,7 @@ public final class LoadGenerator implements AutoCloseable
                 {
                     if (connection == null)
                     {
-                        connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout);
+                        connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout, config.tls);
                         connections.increment();
                     }
                     Http.Response response = connection.get(config.path);
@@ -232,7 +240,7 @@ public final class LoadGenerator implements AutoCloseable
         {
             while (next())
             {
-                try (Http.Connection connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout))
+                try (Http.Connection connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout, config.tls))
                 {
                     connections.increment();
                     record(connection.get(config.path));

@@ -52,15 +52,23 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
     }
 
     /** Remembers {@code pid}: it is ended and reaped after the test if it still runs the example jar. */
+    private volatile javax.net.ssl.SSLContext tls;
+
     public synchronized void saw(long pid)
     {
         seen.add(pid);
     }
 
-    /** GET /status from 127.0.0.1:{@code port}, remembering the pid that answered. */
+    /** Makes {@link #status(int)} speak HTTPS with this context, for examples started with {@code --tls-keystore}. */
+    public void useTls(javax.net.ssl.SSLContext context)
+    {
+        tls = context;
+    }
+
+    /** GET /status from 127.0.0.1:{@code port} (HTTPS after {@link #useTls}), remembering the pid that answered. */
     public ExampleStatus status(int port) throws IOException
     {
-        Http.Response response = Http.get(port, "/status");
+        Http.Response response = Http.get(Http.IPV4, port, "/status", Http.DEFAULT_TIMEOUT, tls);
         assertEquals(200, response.status(), "GET /status: " + response);
         ExampleStatus status = ExampleStatus.parse(response.body());
         saw(status.pid());
