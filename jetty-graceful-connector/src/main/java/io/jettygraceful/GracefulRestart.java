@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -52,7 +51,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private static final Logger LOG = LoggerFactory.getLogger(GracefulRestart.class);
 
     private final Server server;
-    private final List<RestartListener> listeners = new CopyOnWriteArrayList<>();
+    private final RestartListeners listeners = new RestartListeners();
     private final AtomicReference<HandoffAttempt> inProgress = new AtomicReference<>();
     private final AtomicInteger succeeded = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
@@ -71,7 +70,6 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
-    private final List<RestartListener> supervisors = new CopyOnWriteArrayList<>();
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -291,7 +289,7 @@ public class GracefulRestart extends AbstractLifeCycle
 
     public void addRestartListener(RestartListener listener)
     {
-        listeners.add(Objects.requireNonNull(listener));
+        listeners.add(listener);
     }
 
     public void removeRestartListener(RestartListener listener)
@@ -385,12 +383,13 @@ public class GracefulRestart extends AbstractLifeCycle
             for (InheritedServerConnector connector : connectors())
                 connector.pauseForTakeover();
         }
-        supervisors.clear();
+        List<RestartListener> supervisors = new ArrayList<>();
         if (pidFile != null)
             supervisors.add(new PidFile(java.nio.file.Path.of(pidFile)));
         String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
         if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
             supervisors.add(new SystemdNotifier(os, notifySocket));
+        listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
         {
@@ -435,7 +434,7 @@ public class GracefulRestart extends AbstractLifeCycle
         // Only a process that serves as the service stops the service: not one that handed over, nor a replacement
         // stopped before it took over.
         if (serving && !handedOff)
-            forEachListener("stopping", RestartListener::stopping);
+            listeners.stopping();
         super.doStop();
     }
 
@@ -550,7 +549,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private void markServing()
     {
         serving = true;
-        forEachListener("serving", RestartListener::serving);
+        listeners.serving();
     }
 
     // ---- restart -------------------------------------------------------------------------------------------------
@@ -589,7 +588,7 @@ public class GracefulRestart extends AbstractLifeCycle
             lastOutcome = outcome;
             failed.incrementAndGet();
             LOG.warn("Restart failed: pid {} keeps serving; {}", os.pid(), outcome.reason());
-            notifyOutcome(outcome);
+            listeners.outcome(outcome);
             return CompletableFuture.completedFuture(outcome);
         }
         for (Connector connector : server.getConnectors())
@@ -606,7 +605,7 @@ public class GracefulRestart extends AbstractLifeCycle
             fds.add(connector.getAcceptFd());
         }
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
-        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, this::onChildServing);
+        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady);
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
@@ -641,7 +640,7 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private void runRestart(HandoffAttempt attempt, List<InheritedServerConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
-        forEachListener("restartStarting", RestartListener::restartStarting);
+        listeners.restartStarting();
         RestartOutcome outcome;
         try
         {
@@ -661,56 +660,15 @@ public class GracefulRestart extends AbstractLifeCycle
                 outcome.childPid() > 0 ? "; replacement pid " + outcome.childPid() + (outcome.childExit() != null ? " ended with " + outcome.childExit() : "") : "");
             inProgress.set(null);
             result.complete(outcome);
-            notifyOutcome(outcome);
+            listeners.outcome(outcome);
             return;
         }
         handedOff = true;
         succeeded.incrementAndGet();
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         result.complete(outcome);
-        notifyOutcome(outcome);
+        listeners.outcome(outcome);
         drainAndExit(connectors, outcome, attempt);
-    }
-
-    /**
-     * The replacement accepts: point supervisors at it. The application's listeners go first and the supervisors
-     * last, so that systemd hears MAINPID as the very last step before the replacement is told it is the main process.
-     */
-    private void onChildServing(int childPid)
-    {
-        forEachListener("childReady", List.of(listeners, supervisors), l -> l.childReady(childPid));
-    }
-
-    private void notifyOutcome(RestartOutcome outcome)
-    {
-        if (outcome.succeeded())
-            forEachListener("restartSucceeded", l -> l.restartSucceeded(outcome));
-        else
-            forEachListener("restartFailed", l -> l.restartFailed(outcome));
-    }
-
-    /** Supervisors (PID file, then systemd) first, then the application's listeners; a failure is logged and skipped. */
-    private void forEachListener(String phase, ListenerCall call)
-    {
-        forEachListener(phase, List.of(supervisors, listeners), call);
-    }
-
-    private void forEachListener(String phase, List<List<RestartListener>> groups, ListenerCall call)
-    {
-        for (List<RestartListener> group : groups)
-        {
-            for (RestartListener listener : group)
-            {
-                try
-                {
-                    call.accept(listener);
-                }
-                catch (Throwable x)
-                {
-                    LOG.warn("Restart listener {} failed in {}(): {}", listener, phase, x.toString());
-                }
-            }
-        }
     }
 
     /**
@@ -810,7 +768,7 @@ public class GracefulRestart extends AbstractLifeCycle
         inProgress.set(null);
         LOG.warn("Restart failed: replacement pid {} died after it took over ({}); pid {} took the sockets back and keeps serving",
             handedOver.childPid(), childExit, os.pid());
-        notifyOutcome(outcome);
+        listeners.outcome(outcome);
         return true;
     }
 
@@ -829,11 +787,5 @@ public class GracefulRestart extends AbstractLifeCycle
         if (duration == null || duration.isNegative() || duration.isZero())
             throw new IllegalArgumentException(name + " must be a positive duration, was " + duration);
         return duration;
-    }
-
-    @FunctionalInterface
-    private interface ListenerCall
-    {
-        void accept(RestartListener listener) throws Exception;
     }
 }
