@@ -10,7 +10,8 @@ import org.eclipse.jetty.server.Server;
 /**
  * The gentle first phase of every drain (after a handoff, and on a real stop): stop accepting without losing a
  * connection being accepted, answer every HTTP/1 request with {@code Connection: close} (through the
- * {@link DrainCustomizer}), and wait until no connection is left, counting those accepted but not yet registered with
+ * {@link DrainCustomizer}), send every HTTP/2 session a graceful GOAWAY ({@link Http2GoAway}, when HTTP/2 is on the
+ * class path), and wait until no connection is left, counting those accepted but not yet registered with
  * a selector. Whatever is left at the deadline is for Jetty's graceful stop.
  *
  * <p>Only the server's {@link InheritedServerConnector}s are drained this way; other connectors (a LocalConnector used
@@ -60,10 +61,18 @@ final class ConnectionDrain
         customizer.startDraining();
         for (InheritedServerConnector connector : connectors)
             connector.stopAccepting();
+        Http2GoAway http2 = Http2GoAway.isAvailable() ? new Http2GoAway() : null;
         try
         {
-            while ((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0)
+            while (true)
             {
+                if (http2 != null)
+                {
+                    for (InheritedServerConnector connector : connectors)
+                        http2.sendTo(connector.getConnectedEndPoints());
+                }
+                if (!((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0))
+                    break;
                 if (abandon.getAsBoolean())
                     return true;
                 Thread.sleep(POLL_MILLIS);
