@@ -11,6 +11,7 @@ import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -138,12 +139,15 @@ public final class ExampleServer
         server.join();
     }
 
-    /** HTTP/1.1, or with {@code --tls-keystore} HTTP/1.1 over TLS: the connector adopts or binds the same way. */
+    /**
+     * HTTP/1.1 and h2c (HTTP/2 with prior knowledge) on the same port, or with {@code --tls-keystore} HTTP/1.1 over
+     * TLS: the connector adopts or binds the same way.
+     */
     private static ConnectionFactory[] connectionFactories(ExampleOptions options)
     {
         HttpConfiguration config = new HttpConfiguration();
         if (options.tlsKeystore == null)
-            return new ConnectionFactory[] {new HttpConnectionFactory(config)};
+            return new ConnectionFactory[] {new HttpConnectionFactory(config), new HTTP2CServerConnectionFactory(config)};
         SslContextFactory.Server tls = new SslContextFactory.Server();
         tls.setKeyStorePath(options.tlsKeystore);
         tls.setKeyStorePassword(options.tlsPassword);
