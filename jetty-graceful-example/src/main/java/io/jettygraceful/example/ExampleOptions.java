@@ -37,7 +37,7 @@ final class ExampleOptions
         "                         reporting ready, so the JIT has compiled the request path (default: 0)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --fail-readiness       a replacement's readiness check fails, so it reports FAILED and exits 1 (tests; flag)",
-        "  --tls-keystore PATH    serve HTTPS (HTTP/1.1 over TLS) with the key and certificate in this PKCS12 file",
+        "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
         "                         (default: plain HTTP); needs --tls-password",
         "  --tls-password PW      password of the --tls-keystore file",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",

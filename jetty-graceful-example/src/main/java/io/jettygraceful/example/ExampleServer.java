@@ -10,8 +10,10 @@ import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
-import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -140,8 +142,9 @@ public final class ExampleServer
     }
 
     /**
-     * HTTP/1.1 and h2c (HTTP/2 with prior knowledge) on the same port, or with {@code --tls-keystore} HTTP/1.1 over
-     * TLS: the connector adopts or binds the same way.
+     * HTTP/1.1 and h2c (HTTP/2 with prior knowledge) on the same port, or with {@code --tls-keystore} TLS with ALPN
+     * choosing HTTP/2 or HTTP/1.1 (HTTP/1.1 for a client that offers no ALPN): the connector adopts or binds the same
+     * way.
      */
     private static ConnectionFactory[] connectionFactories(ExampleOptions options)
     {
@@ -152,8 +155,13 @@ public final class ExampleServer
         tls.setKeyStorePath(options.tlsKeystore);
         tls.setKeyStorePassword(options.tlsPassword);
         tls.setKeyStoreType("PKCS12");
+        tls.setCipherComparator(HTTP2Cipher.COMPARATOR);
         config.addCustomizer(new SecureRequestCustomizer(false));
-        return new ConnectionFactory[] {new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(config)};
+        HttpConnectionFactory http11 = new HttpConnectionFactory(config);
+        HTTP2ServerConnectionFactory http2 = new HTTP2ServerConnectionFactory(config);
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(http2.getProtocol(), http11.getProtocol());
+        alpn.setDefaultProtocol(http11.getProtocol());
+        return new ConnectionFactory[] {new SslConnectionFactory(tls, alpn.getProtocol()), alpn, http2, http11};
     }
 
     private static void warmUp(LocalConnector local, int requests, Duration thenWait) throws Exception

@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.SSLContext;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpURI;
@@ -26,10 +27,11 @@ import org.eclipse.jetty.http2.frames.GoAwayFrame;
 import org.eclipse.jetty.http2.frames.HeadersFrame;
 import org.eclipse.jetty.http2.frames.ResetFrame;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
- * HTTP/2 load for restart tests: {@code clients} threads, each with its own connection to 127.0.0.1 (h2c, prior
- * knowledge), sending {@code GET path} one stream at a time, bounded in count and time. Every outcome is counted and
+ * HTTP/2 load for restart tests: {@code clients} threads, each with its own connection to 127.0.0.1 (h2c with prior
+ * knowledge, or h2 over TLS chosen by ALPN), sending {@code GET path} one stream at a time, bounded in count and time. Every outcome is counted and
  * nothing is retried:
  * <ul>
  *   <li>ok: 200, the body (the answering process's uuid) recorded;</li>
@@ -46,6 +48,8 @@ import org.eclipse.jetty.util.Callback;
 public final class Http2Load implements AutoCloseable
 {
     private final HTTP2Client client = new HTTP2Client();
+    /** TLS settings of the connections, or {@code null} for h2c. */
+    private final SslContextFactory.Client tls;
     private final InetSocketAddress address;
     private final String path;
     private final Duration timeout;
@@ -63,13 +67,24 @@ public final class Http2Load implements AutoCloseable
     private final Map<String, LongAdder> reasons = new ConcurrentHashMap<>();
     private volatile boolean running = true;
 
-    public Http2Load(int port, String path, int clients, long maxRequests, Duration maxDuration, Duration timeout) throws Exception
+    /** @param tls a context that trusts the server's certificate, for h2 over TLS; {@code null} for h2c */
+    public Http2Load(int port, String path, int clients, long maxRequests, Duration maxDuration, Duration timeout, SSLContext tls) throws Exception
     {
         this.address = new InetSocketAddress("127.0.0.1", port);
         this.path = path;
         this.timeout = timeout;
         this.maxRequests = maxRequests;
         this.deadlineNanos = System.nanoTime() + maxDuration.toNanos();
+        if (tls != null)
+        {
+            this.tls = new SslContextFactory.Client();
+            this.tls.setSslContext(tls);
+            this.tls.start();
+        }
+        else
+        {
+            this.tls = null;
+        }
         client.start();
         for (int i = 0; i < clients; i++)
         {
@@ -177,7 +192,7 @@ public final class Http2Load implements AutoCloseable
                     if (connection != null && connection.session != null)
                         connection.session.close(0, "client done with it", Callback.NOOP);
                     connection = new Connection();
-                    connection.session = client.connect(address, connection).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    connection.session = client.connect(tls, address, connection).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
                     connections.increment();
                 }
             }
@@ -197,7 +212,7 @@ public final class Http2Load implements AutoCloseable
     private void request(Connection connection)
     {
         ResponseListener listener = new ResponseListener();
-        MetaData.Request request = new MetaData.Request("GET", HttpURI.from("http://127.0.0.1:" + address.getPort() + path), HttpVersion.HTTP_2, HttpFields.EMPTY);
+        MetaData.Request request = new MetaData.Request("GET", HttpURI.from((tls != null ? "https" : "http") + "://127.0.0.1:" + address.getPort() + path), HttpVersion.HTTP_2, HttpFields.EMPTY);
         Stream stream;
         try
         {
@@ -320,5 +335,7 @@ public final class Http2Load implements AutoCloseable
         for (Thread thread : threads)
             thread.join(timeout.toMillis() * 3);
         client.stop();
+        if (tls != null)
+            tls.stop();
     }
 }

@@ -1,17 +1,12 @@
 package io.jettygraceful.it;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TlsRestartTest
 {
-    private static final String PASSWORD = "it-secret";
     private static final int RESTARTS = 3;
 
     @RegisterExtension
@@ -44,13 +38,13 @@ class TlsRestartTest
     @ValueSource(ints = {17, 25})
     void httpsServesAcrossRestartsWithoutAFailedRequest(int jdk) throws Exception
     {
-        Path keystore = selfSignedKeystore(dir.resolve("server.p12"));
-        SSLContext tls = trusting(keystore);
+        Path keystore = TestCertificates.selfSignedKeystore(dir.resolve("server.p12"));
+        SSLContext tls = TestCertificates.trusting(keystore);
         processes.useTls(tls);
         int port = FreePorts.ipv4();
         ExampleProcess process = processes.start(ExampleProcess.builder().name("tls-jdk" + jdk).jdk(jdk).outputOutlivesProcess()
             .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--drain-timeout", "5s",
-                "--tls-keystore", keystore.toString(), "--tls-password", PASSWORD));
+                "--tls-keystore", keystore.toString(), "--tls-password", TestCertificates.PASSWORD));
         process.servingPid(Duration.ofSeconds(30));
         ExampleStatus status = processes.status(port);
         // Plain HTTP gets no HTTP answer: TLS is really in front.
@@ -82,49 +76,5 @@ class TlsRestartTest
         String log = process.output();
         assertFalse(log.contains(" WARN ") || log.contains("Exception"), "no generation logged a warning or an exception:\n" + log);
         SocketActivationTest.assertNoJdkWarnings(process);
-    }
-
-    /** A PKCS12 file with an EC key and a self-signed certificate for 127.0.0.1, made by this JDK's keytool. */
-    private static Path selfSignedKeystore(Path file) throws Exception
-    {
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        Process keytoolProcess = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-            "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12",
-            "-keystore", file.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
-            .redirectErrorStream(true).start();
-        try
-        {
-            String output;
-            try (InputStream in = keytoolProcess.getInputStream())
-            {
-                output = new String(in.readAllBytes());
-            }
-            assertTrue(keytoolProcess.waitFor(60, TimeUnit.SECONDS), "keytool finished");
-            assertEquals(0, keytoolProcess.exitValue(), "keytool: " + output);
-        }
-        finally
-        {
-            keytoolProcess.destroyForcibly();
-            keytoolProcess.waitFor(10, TimeUnit.SECONDS);
-        }
-        return file;
-    }
-
-    /** @return a client context whose only trusted certificate is the one in {@code keystore} */
-    private static SSLContext trusting(Path keystore) throws Exception
-    {
-        KeyStore server = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keystore))
-        {
-            server.load(in, PASSWORD.toCharArray());
-        }
-        KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
-        trusted.load(null, null);
-        trusted.setCertificateEntry("server", server.getCertificate("server"));
-        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, trust.getTrustManagers(), null);
-        return context;
     }
 }
