@@ -183,28 +183,7 @@ final class HandoffAttempt
     private RestartOutcome failOnItsOwn(String reason, long start)
     {
         Duration elapsed = elapsed(start);
-        ExitStatus status = null;
-        try
-        {
-            long deadline = System.nanoTime() + killGrace.toNanos();
-            while (status == null && System.nanoTime() - deadline < 0)
-            {
-                status = os.reap(childPid, false);
-                if (status == null)
-                    Thread.sleep(20);
-            }
-        }
-        catch (OsException x)
-        {
-            LOG.debug("Restart: cannot reap replacement pid {}: {}", childPid, x.getMessage());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
-        if (status == null)
-            status = stopChild();
-        return RestartOutcome.failure(childPid, reason, elapsed, status);
+        return RestartOutcome.failure(childPid, reason, elapsed, stopChild(killGrace));
     }
 
     /**
@@ -213,23 +192,24 @@ final class HandoffAttempt
      */
     ExitStatus stopChild()
     {
+        return stopChild(Duration.ZERO);
+    }
+
+    /** As {@link #stopChild()}, after giving the child {@code ownExit} to exit by itself. */
+    private ExitStatus stopChild(Duration ownExit)
+    {
         int pid = childPid;
         if (pid <= 0)
             return null;
         try
         {
-            ExitStatus status = os.reap(pid, false);
+            ExitStatus status = awaitExit(pid, ownExit);
             if (status != null)
                 return status;
             os.signal(pid, Os.Signal.TERM);
-            long deadline = System.nanoTime() + killGrace.toNanos();
-            while (System.nanoTime() - deadline < 0)
-            {
-                status = os.reap(pid, false);
-                if (status != null)
-                    return status;
-                Thread.sleep(20);
-            }
+            status = awaitExit(pid, killGrace);
+            if (status != null)
+                return status;
             LOG.warn("Restart: replacement pid {} did not stop within {} ms of SIGTERM: sending SIGKILL", pid, killGrace.toMillis());
             os.signal(pid, Os.Signal.KILL);
             return os.reap(pid, true);
@@ -251,6 +231,19 @@ final class HandoffAttempt
             {
                 return null;
             }
+        }
+    }
+
+    /** Reaps {@code pid} if it exits within {@code within} (checked at once, then every 20 ms); @return null if not */
+    private ExitStatus awaitExit(int pid, Duration within) throws OsException, InterruptedException
+    {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true)
+        {
+            ExitStatus status = os.reap(pid, false);
+            if (status != null || System.nanoTime() - deadline >= 0)
+                return status;
+            Thread.sleep(20);
         }
     }
 
