@@ -707,11 +707,13 @@ public class GracefulRestart extends AbstractLifeCycle
             LOG.warn("Drain: stopping the server failed: {}", x.toString());
         }
         long arrived = drainCustomizer.requestsDuringDrain();
+        Duration drainTime = Duration.ofNanos(System.nanoTime() - start);
         LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
                 "{} connection(s) open at handoff, {} left to the final stop; {}",
-            os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), (System.nanoTime() - start) / 1_000_000L,
+            os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), drainTime.toMillis(),
             inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left, exitAfterDrain ? "exiting" : "server stopped");
         inProgress.set(null);
+        listeners.drained(outcome, drainTime);
         if (exitAfterDrain)
             System.exit(0);
     }

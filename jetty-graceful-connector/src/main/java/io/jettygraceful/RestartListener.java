@@ -25,6 +25,20 @@ public interface RestartListener
     {
     }
 
+    /**
+     * This process handed over and has drained: its server is stopped, and it exits next unless
+     * {@link GracefulRestart#setExitAfterDrain(boolean) exitAfterDrain} is false, in which case ending the process
+     * (closing a framework's application context, then exiting 0) is the listener's job. Not called when the
+     * replacement died during the drain and this process took the sockets back (it then serves on, and
+     * {@link #restartFailed} is called instead).
+     *
+     * @param outcome   the restart that handed over
+     * @param drainTime from the handover to the end of the server's stop
+     */
+    default void drained(RestartOutcome outcome, java.time.Duration drainTime)
+    {
+    }
+
     /** The restart failed; this process keeps serving. */
     default void restartFailed(RestartOutcome outcome)
     {

@@ -60,6 +60,11 @@ final class RestartListeners
             notify("restartFailed", l -> l.restartFailed(outcome));
     }
 
+    void drained(RestartOutcome outcome, java.time.Duration drainTime)
+    {
+        notify("drained", l -> l.drained(outcome, drainTime));
+    }
+
     void serving()
     {
         notify("serving", RestartListener::serving);

@@ -42,6 +42,12 @@ class RestartListenersTest
             }
 
             @Override
+            public void drained(RestartOutcome outcome, Duration drainTime)
+            {
+                heard.add(name + ":drained " + outcome.childPid() + " in " + drainTime.toMillis() + " ms");
+            }
+
+            @Override
             public void serving()
             {
                 heard.add(name + ":serving");
@@ -64,6 +70,7 @@ class RestartListenersTest
         listeners.restartStarting();
         listeners.childReady(42);
         listeners.outcome(RestartOutcome.success(42, Duration.ofMillis(5)));
+        listeners.drained(RestartOutcome.success(42, Duration.ofMillis(5)), Duration.ofMillis(30));
         listeners.serving();
         listeners.stopping();
 
@@ -72,6 +79,7 @@ class RestartListenersTest
             // systemd hears MAINPID as the very last step before the replacement is told DONE
             "app:childReady 42", "pidfile:childReady 42", "systemd:childReady 42",
             "pidfile:succeeded 42", "systemd:succeeded 42", "app:succeeded 42",
+            "pidfile:drained 42 in 30 ms", "systemd:drained 42 in 30 ms", "app:drained 42 in 30 ms",
             "pidfile:serving", "systemd:serving", "app:serving",
             "pidfile:stopping", "systemd:stopping", "app:stopping"), heard);
     }
