@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 import io.jettygraceful.it.Http;
+import io.jettygraceful.it.Jdks;
 import io.jettygraceful.it.Subreaper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,12 +66,14 @@ class IgnoredSignalsTest
         };
     }
 
-    @ParameterizedTest(name = "{0}, restart signal {1}")
-    @CsvSource({"nohup-background, HUP", "nohup-background, USR1", "trap-hup, HUP", "trap-hup, USR1"})
-    void ignoredSignalsStayIgnoredAndTheTriggerWorksInEveryGeneration(String launcher, String signal) throws Exception
+    @ParameterizedTest(name = "{0}, restart signal {1}, JDK {2}")
+    @CsvSource({"nohup-background, HUP, 17", "nohup-background, USR1, 17", "trap-hup, HUP, 17", "trap-hup, USR1, 17",
+        "nohup-background, HUP, 25", "trap-hup, USR1, 25"})
+    void ignoredSignalsStayIgnoredAndTheTriggerWorksInEveryGeneration(String launcher, String signal, int jdk) throws Exception
     {
         int port = ConfigTesting.freePort();
         base = new JettyBase("jetty-base-signals")
+            .java(Jdks.java(jdk))
             .property("jetty.graceful.http.host", "127.0.0.1")
             .property("jetty.graceful.http.port", String.valueOf(port))
             .property("jetty.graceful.restart.signal", signal)
@@ -83,7 +86,7 @@ class IgnoredSignalsTest
                 pid = base.restart(pid, signal.equals("HUP") ? SIGHUP : SIGUSR1);
             int serving = pid;
             Set<Integer> ignored = ignoredSignals(serving);
-            System.out.printf("%s, signal %s: generation %d (pid %d) ignores %s%n", launcher, signal, generation, serving, ignored);
+            System.out.printf("%s, signal %s, JDK %d: generation %d (pid %d) ignores %s%n", launcher, signal, jdk, generation, serving, ignored);
             if (background)
                 assertTrue(ignored.contains(SIGINT), "generation " + generation + " started with SIGINT ignored, as the background job did: " + ignored);
             if (signal.equals("HUP"))

@@ -45,6 +45,7 @@ final class JettyBase implements AutoCloseable
     private final List<String> properties = new ArrayList<>();
     private final List<Integer> pids = new ArrayList<>();
     private Process launched;
+    private Path java = Path.of(System.getProperty("java.home"), "bin", "java");
 
     /** Lays out a new base under target/ named {@code name-<time>}. */
     JettyBase(String name) throws IOException
@@ -63,6 +64,13 @@ final class JettyBase implements AutoCloseable
     Path log()
     {
         return log;
+    }
+
+    /** Runs the base on this {@code java} (default: the test JVM's). */
+    JettyBase java(Path java)
+    {
+        this.java = java;
+        return this;
     }
 
     /** Adds a property ({@code name=value}) to the command line. */
@@ -112,7 +120,7 @@ final class JettyBase implements AutoCloseable
         Map<String, List<String>> http = ConfigTesting.readModule(dir.resolve("modules/graceful-http.mod"));
         Map<String, List<String>> restart = ConfigTesting.readModule(dir.resolve("modules/graceful-restart.mod"));
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java.toString());
         List<String> cp = new ArrayList<>(List.of("lib/*", "lib/http2/*", "lib/ext/*"));
         for (Map<String, List<String>> module : List.of(http, restart))
         {
