@@ -10,8 +10,6 @@ import java.util.TreeSet;
 import io.jettygraceful.it.Http;
 import io.jettygraceful.it.Jdks;
 import io.jettygraceful.it.Subreaper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,27 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * job shows in every generation's SigIgn, as nothing takes it).
  */
 @EnabledOnOs(OS.LINUX)
-class IgnoredSignalsTest
+class IgnoredSignalsTest extends JettyBaseProcesses
 {
     private static final int SIGHUP = 1;
     private static final int SIGINT = 2;
     private static final int SIGUSR1 = 10;
     private static final String TAKEN_ANYWAY = "SIGHUP was ignored when this JVM started";
 
-    private JettyBase base;
-
-    @BeforeAll
-    static void subreaper()
-    {
-        Subreaper.enable();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        if (base != null)
-            base.close();
-    }
 
     private static List<String> launcher(String name)
     {

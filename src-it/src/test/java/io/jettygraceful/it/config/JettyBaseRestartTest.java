@@ -5,10 +5,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.jettygraceful.it.LoadGenerator;
-import io.jettygraceful.it.Subreaper;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -27,22 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fails.
  */
 @EnabledOnOs(OS.LINUX)
-class JettyBaseRestartTest
+class JettyBaseRestartTest extends JettyBaseProcesses
 {
-    private JettyBase base;
-
-    @BeforeAll
-    static void subreaper()
-    {
-        Subreaper.enable();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        if (base != null)
-            base.close();
-    }
 
     @Test
     void sighupHandsOverToANewPidUnderLoadWithoutAFailedRequest() throws Exception

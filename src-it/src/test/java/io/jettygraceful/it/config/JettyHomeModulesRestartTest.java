@@ -11,9 +11,6 @@ import java.util.List;
 
 import io.jettygraceful.it.Http2Load;
 import io.jettygraceful.it.LoadGenerator;
-import io.jettygraceful.it.Subreaper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * HTTP/1.1 load, every generation shows the module's effect on a request ({@link EchoHandler}) and no request fails.
  */
 @EnabledOnOs(OS.LINUX)
-class JettyHomeModulesRestartTest
+class JettyHomeModulesRestartTest extends JettyBaseProcesses
 {
     private static final String CLIENT = "192.0.2.7"; // TEST-NET-1: only ever a header value here, never an address we connect to
 
@@ -46,20 +43,6 @@ class JettyHomeModulesRestartTest
         }
     }
 
-    private JettyBase base;
-
-    @BeforeAll
-    static void subreaper()
-    {
-        Subreaper.enable();
-    }
-
-    @AfterEach
-    void cleanUp() throws Exception
-    {
-        if (base != null)
-            base.close();
-    }
 
     @ParameterizedTest
     @EnumSource(Module.class)
