@@ -448,7 +448,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 if (os == null)
                     LOG.warn("Zero-downtime restart is unsupported here ({}): SIG{} will not restart this server", Os.unsupportedReason(), SignalTrigger.normalize(signalName));
                 else
-                    trigger = SignalTrigger.install(signalName, this::onSignal);
+                    trigger = SignalTrigger.install(signalName, this::onSignal, os);
             }
         }
         catch (RuntimeException x)

@@ -15,6 +15,11 @@ package io.jettygraceful;
  *       connection of the parent reaches the child.</li>
  * </ul>
  *
+ * <h2>Signals of the child</h2>
+ * An empty signal mask; every signal that was ignored when the first generation started ({@code SigIgn}, e.g.
+ * SIGHUP under nohup, SIGINT in a background job; see {@code Os.ignoredAtStart()}) ignored, every other one at its
+ * default. A restart trigger that was ignored at start is taken anyway in each generation (see SignalTrigger).
+ *
  * <h2>Environment of the child</h2>
  * The parent's environment, minus {@code LISTEN_PID}, {@code LISTEN_FDS}, {@code LISTEN_FDNAMES} and every
  * {@code JETTY_GRACEFUL_*} variable, plus:

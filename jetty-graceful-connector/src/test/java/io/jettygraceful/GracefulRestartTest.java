@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.os.FakeOs;
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
@@ -189,9 +190,40 @@ class GracefulRestartTest
     @ValueSource(strings = {"QUIT", "TERM", "FOO", "SIGINT", "kill"})
     void unsupportedSignalIsRefusedWithTheNameAndAFix(String name)
     {
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install(name, () -> { }));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install(name, () -> { }, new FakeOs()));
 
         assertContains(x.getMessage(), name, "HUP", "USR1");
+    }
+
+    @Test
+    void aTriggerSignalIgnoredAtStartIsTakenAnywayAndIgnoredAgainWhenUninstalled() throws Exception
+    {
+        // USR1: HotSpot installs a handler for it even when it is ignored, so this JVM need not really ignore it.
+        FakeOs os = new FakeOs().ignoredAtStart(java.util.Set.of(1, 10));
+        java.util.concurrent.CountDownLatch fired = new java.util.concurrent.CountDownLatch(1);
+        SignalTrigger trigger = SignalTrigger.install("USR1", fired::countDown, os);
+        try
+        {
+            assertEquals(List.of("stopIgnoring 10"), os.events(), "only the trigger signal is taken, and before its handler is installed");
+            Signal.raise(new Signal("USR1"));
+            assertTrue(fired.await(10, TimeUnit.SECONDS), "the handler runs");
+        }
+        finally
+        {
+            trigger.uninstall();
+        }
+        // Uninstalled, the signal is ignored again, as this process started: the JVM reports SIG_IGN as the handler.
+        SignalHandler now = Signal.handle(new Signal("USR1"), SignalHandler.SIG_DFL);
+        assertSame(SignalHandler.SIG_IGN, now);
+    }
+
+    @Test
+    void aTriggerSignalIgnoredAtStartThatCannotBeTakenFailsNamingNohupAndTheFix()
+    {
+        FakeOs os = new FakeOs().ignoredAtStart(java.util.Set.of(1)).failStopIgnoring("Invalid argument");
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install("HUP", () -> { }, os));
+
+        assertContains(x.getMessage(), "SIGHUP was ignored when this JVM started", "nohup", "trap '' HUP", "Invalid argument", "Fix:", "USR1");
     }
 
     @Test

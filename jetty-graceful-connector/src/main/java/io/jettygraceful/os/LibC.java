@@ -81,4 +81,7 @@ public interface LibC
     int sigemptyset(Pointer sigset);
 
     int sigaddset(Pointer sigset, int signal);
+
+    /** {@code action} or {@code old} may be null (then not set / not read). */
+    int sigaction(int signal, Pointer action, Pointer old);
 }

@@ -2,6 +2,7 @@ package io.jettygraceful.os;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The operating-system seam: every native call jetty-graceful makes goes through this interface, so that the
@@ -63,7 +64,10 @@ public interface Os
     /**
      * Starts a program with exactly the fds that {@code fdMap} names (target fd to source fd) besides 0, 1 and 2,
      * which are inherited; every other fd of this process stays out of the child. The child starts with an empty
-     * signal mask and default signal dispositions.
+     * signal mask and the signal dispositions this process started with: every signal of {@link #ignoredAtStart()}
+     * ignored (also one this process has taken a handler for since), every other one at its default. So a
+     * {@code nohup} (SIGHUP ignored) or a background job of a non-interactive shell (SIGINT ignored) stays so in
+     * every generation of replacements.
      *
      * @param argv    the program and its arguments; argv[0] is looked up in {@code PATH} if it has no slash
      * @param env     the child's whole environment
@@ -71,6 +75,36 @@ public interface Os
      * @return the child's pid; the caller must reap it ({@link #reap})
      */
     int spawn(List<String> argv, Map<String, String> env, Map<Integer, Integer> fdMap) throws OsException;
+
+    /**
+     * The classic signals (1-31) that were ignored ({@code SIG_IGN}) in this process when it started, as
+     * {@code SigIgn} of {@code /proc/self/status} shows them when this {@code Os} is first created (before
+     * jetty-graceful changes any disposition). The JVM has started by then: signals HotSpot takes for itself
+     * whatever they were (QUIT, PIPE, XFSZ, USR2, the error signals) never appear here; HUP, INT and TERM, which
+     * HotSpot leaves ignored when they were (it installs no handler and {@code sun.misc.Signal.handle} does
+     * nothing), and USR1 do. A replacement started by {@link #spawn} reads the same set at its start, so the set is
+     * the same in every generation. The default is none, for fakes.
+     *
+     * @return the signal numbers, unmodifiable
+     */
+    default Set<Integer> ignoredAtStart()
+    {
+        return Set.of();
+    }
+
+    /**
+     * Makes an ignored signal deliverable again, so that a following {@code sun.misc.Signal.handle} installs the
+     * JVM's handler (HotSpot refuses to for HUP, INT and TERM while they are ignored). The disposition becomes the
+     * JVM's own handler, copied from SIGTERM or SIGINT, whichever has one; at no moment is it the default action,
+     * so a signal arriving meanwhile is dropped rather than ending the process. Only when neither has a handler
+     * (both ignored too) is it set to the default action until the handler is installed. The default does nothing,
+     * for fakes.
+     *
+     * @param signal the signal number (1-31, not KILL or STOP)
+     */
+    default void stopIgnoring(int signal) throws OsException
+    {
+    }
 
     /**
      * Reaps a child of this process.
