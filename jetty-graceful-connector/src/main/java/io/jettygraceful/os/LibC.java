@@ -80,5 +80,11 @@ public interface LibC
 
     int sigemptyset(Pointer sigset);
 
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int execve(String path, Pointer argv, Pointer envp);
+
+    int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
     int sigaddset(Pointer sigset, int signal);
 }
