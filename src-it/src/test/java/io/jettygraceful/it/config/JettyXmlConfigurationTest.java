@@ -96,6 +96,7 @@ class JettyXmlConfigurationTest
         assertTrue(restart.isExitAfterDrain());
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
+        assertEquals("auto", restart.getHolder());
         assertFalse(server.isStarted());
     }
 
@@ -120,6 +121,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
+        properties.put("jetty.graceful.restart.holder", "always");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -138,6 +140,7 @@ class JettyXmlConfigurationTest
         assertFalse(restart.isExitAfterDrain());
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
+        assertEquals("always", restart.getHolder());
 
         server.start();
         try
