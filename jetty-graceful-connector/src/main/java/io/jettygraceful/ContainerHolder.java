@@ -42,9 +42,10 @@ final class ContainerHolder implements HolderLink
     /**
      * Flags of the small JVM: the smallest resident set measured (about 43 MB on JDK 17, 46 MB on JDK 25, against
      * about 100 MB for the drained example JVM) with what jnr-ffi needs. The interpreter alone is enough for a loop
-     * that wakes ten times a second; the class data sharing archive keeps the JDK's classes shared.
+     * that wakes ten times a second; the class data sharing archive keeps the JDK's classes shared. {@code -Xrs} keeps
+     * SIGTERM, SIGINT and SIGHUP blocked from the exec on, for {@link HolderMain} to take with sigtimedwait.
      */
-    static final List<String> HOLDER_JVM_OPTIONS = List.of("-Xmx8m", "-Xms2m", "-Xss256k", "-XX:+UseSerialGC", "-Xint",
+    static final List<String> HOLDER_JVM_OPTIONS = List.of("-Xrs", "-Xmx8m", "-Xms2m", "-Xss256k", "-XX:+UseSerialGC", "-Xint",
         "-XX:ReservedCodeCacheSize=8m", "-XX:-UsePerfData", "-Xshare:auto", "-Djffi.unsafe.disabled=true");
     private static final Set<String> DROPPED_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "NOTIFY_SOCKET",
         HandoffProtocol.LISTEN_PID, HandoffProtocol.LISTEN_FDS, HandoffProtocol.LISTEN_FDNAMES);
@@ -82,7 +83,7 @@ final class ContainerHolder implements HolderLink
         this.os = os;
         this.holderEnd = pair[0];
         this.generationsEnd = pair[1];
-        this.loop = new HolderLoop(os, holderEnd, os.pid());
+        this.loop = new HolderLoop(os, holderEnd, os.pid(), false);
     }
 
     /**

@@ -27,14 +27,22 @@ final class HolderLoop
     private final StringBuilder partial = new StringBuilder();
     private volatile int servingPid;
     private volatile ExitStatus servingExit;
+    private final boolean takesSignals;
     private volatile boolean channelOpen = true;
+    private volatile boolean stopNow;
     private long goneSince;
 
-    HolderLoop(Os os, int channelFd, int servingPid)
+    /**
+     * @param takesSignals true in {@link HolderMain}, whose JVM keeps SIGTERM/SIGINT/SIGHUP blocked: the loop takes them
+     *                     itself ({@link Os#awaitTerminationSignal}); false where a {@link SignalForwarder} calls
+     *                     {@link #forward} instead
+     */
+    HolderLoop(Os os, int channelFd, int servingPid, boolean takesSignals)
     {
         this.os = os;
         this.channelFd = channelFd;
         this.servingPid = servingPid;
+        this.takesSignals = takesSignals;
     }
 
     int servingPid()
@@ -152,16 +160,38 @@ final class HolderLoop
     {
         while (servingExit == null)
         {
-            readChannel(SLICE_MILLIS);
+            awaitEvents();
             reapExited();
             checkVanished();
         }
         long deadline = System.nanoTime() + lingerMillis * 1_000_000L;
-        while (reapExited() && System.nanoTime() - deadline < 0)
-            sleep(SLICE_MILLIS);
+        while (reapExited() && !stopNow && System.nanoTime() - deadline < 0)
+            awaitEvents();
         int status = servingExit.shellStatus();
         log("exiting with " + status + ", the status of serving pid " + servingPid);
         return status;
+    }
+
+    /** One slice: a signal to forward, or lines on the channel, or nothing for up to 100 ms. */
+    private void awaitEvents()
+    {
+        if (!takesSignals)
+        {
+            readChannel(SLICE_MILLIS);
+            return;
+        }
+        try
+        {
+            Os.Signal signal = os.awaitTerminationSignal(SLICE_MILLIS);
+            if (signal != null)
+                forward(signal);
+        }
+        catch (OsException x)
+        {
+            log(x.getMessage());
+            sleep(SLICE_MILLIS);
+        }
+        readChannel(0);
     }
 
     /** A serving pid that is gone though nobody reported its end: a process outside the holder's tree reaped it. */
@@ -191,11 +221,15 @@ final class HolderLoop
         }
     }
 
+    /** Passes {@code signal} to the serving process; once that one has ended, a signal ends the holder's linger. */
     void forward(Os.Signal signal)
     {
         int pid = servingPid;
         if (servingExit != null)
+        {
+            stopNow = true;
             return;
+        }
         try
         {
             log("forwarding SIG" + signal + " to serving pid " + pid);

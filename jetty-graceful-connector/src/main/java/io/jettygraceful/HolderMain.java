@@ -15,7 +15,9 @@ import io.jettygraceful.os.OsException;
  *
  * <p>It forwards SIGTERM, SIGINT and SIGHUP to the serving process, reaps every child, and exits with the serving
  * process's status once that one has ended (see {@link HolderLoop#run}). The signals arrive blocked (the exec blocked
- * them so that none is lost before the handlers exist) and are unblocked once the handlers are installed.</p>
+ * them) and stay blocked: this JVM runs with {@code -Xrs}, so it neither unblocks them nor installs handlers, and the
+ * loop takes them with {@code sigtimedwait}. A signal sent while this JVM starts is pending, not lost: a Java handler
+ * would be installed only after the JVM had unblocked them, and PID 1 drops what arrives in between.</p>
  */
 public final class HolderMain
 {
@@ -66,13 +68,11 @@ public final class HolderMain
             System.exit(2);
             return;
         }
-        HolderLoop loop = new HolderLoop(os, channel, serving);
+        HolderLoop loop = new HolderLoop(os, channel, serving, true);
         if (ended != null)
             loop.ended(serving, ended);
-        SignalForwarder.install(loop::forward);
         try
         {
-            os.unblockTerminationSignals();
             if (os.pid() != 1)
                 os.becomeChildSubreaper(); // kept across the exec already; cheap to make sure
         }

@@ -63,7 +63,7 @@ class ContainerHolderTest
     {
         FakeOs os = new FakeOs(1, 0);
         os.unixPeer(9, 1);
-        HolderLoop loop = new HolderLoop(os, 9, 1);
+        HolderLoop loop = new HolderLoop(os, 9, 1, false);
         loop.serving(40);
         os.feed(9, "SERVING 41\nSERV");
         os.feed(9, "ING 42\nENDED 41 143 0\n");
@@ -81,7 +81,7 @@ class ContainerHolderTest
     void aStoppedServingGenerationGivesTheJvmsStatusAfterSigterm()
     {
         FakeOs os = new FakeOs(1, 0);
-        HolderLoop loop = new HolderLoop(os, -1, 1);
+        HolderLoop loop = new HolderLoop(os, -1, 1, false);
         loop.serving(42);
         loop.ended(42, new ExitStatus(143, 0));
         assertEquals(143, loop.run(0));

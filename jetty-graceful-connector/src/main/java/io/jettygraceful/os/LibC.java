@@ -86,5 +86,7 @@ public interface LibC
 
     int pthread_sigmask(int how, Pointer set, Pointer oldSet);
 
+    int sigtimedwait(Pointer set, Pointer info, Pointer timeout);
+
     int sigaddset(Pointer sigset, int signal);
 }

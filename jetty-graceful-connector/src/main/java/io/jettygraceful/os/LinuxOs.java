@@ -50,6 +50,7 @@ final class LinuxOs implements Os
     private static final int SIGTERM = 15;
     private static final int SIG_BLOCK = 0;
     private static final int SIG_UNBLOCK = 1;
+    private static final int EAGAIN = 11;
     private static final int ECHILD = 10;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
     /** Larger than glibc's posix_spawn_file_actions_t (80), posix_spawnattr_t (336) and sigset_t (128). */
@@ -424,9 +425,27 @@ final class LinuxOs implements Os
     }
 
     @Override
-    public void unblockTerminationSignals() throws OsException
+    public Signal awaitTerminationSignal(long timeoutMillis) throws OsException
     {
-        checkZero(libc.pthread_sigmask(SIG_UNBLOCK, terminationSignals(), null), "pthread_sigmask(SIG_UNBLOCK)");
+        Pointer timeout = Memory.allocateDirect(runtime, 16, true);
+        timeout.putLong(0, timeoutMillis / 1000);
+        timeout.putLong(8, (timeoutMillis % 1000) * 1_000_000L);
+        Pointer info = Memory.allocateDirect(runtime, 128, true);
+        int number = libc.sigtimedwait(terminationSignals(), info, timeout);
+        if (number < 0)
+        {
+            int errno = errno();
+            if (errno == EAGAIN || errno == EINTR)
+                return null;
+            throw failure("sigtimedwait");
+        }
+        return switch (number)
+        {
+            case SIGTERM -> Signal.TERM;
+            case SIGINT -> Signal.INT;
+            case SIGHUP -> Signal.HUP;
+            default -> null;
+        };
     }
 
     private Pointer terminationSignals()

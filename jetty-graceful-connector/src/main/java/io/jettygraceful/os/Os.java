@@ -165,7 +165,7 @@ public interface Os
      * {@code keepFds} besides 0, 1 and 2 (every other fd gets FD_CLOEXEC first). SIGTERM, SIGINT and SIGHUP are
      * blocked in the calling thread before the exec: the new program starts with them blocked, so one that arrives
      * before it installed its handlers stays pending instead of being lost (PID 1 drops signals it has no handler
-     * for); it must unblock them ({@link #unblockTerminationSignals()}).
+     * for); it takes them with {@link #awaitTerminationSignal}.
      *
      * @param program an absolute path
      * @throws OsException when the exec failed; this process then runs on unchanged (the signals unblocked again)
@@ -175,9 +175,16 @@ public interface Os
         throw new OsException("exec is not supported by " + getClass().getSimpleName(), 0);
     }
 
-    /** Unblocks SIGTERM, SIGINT and SIGHUP in the calling thread (see {@link #exec}). The default does nothing. */
-    default void unblockTerminationSignals() throws OsException
+    /**
+     * Waits up to {@code timeoutMillis} for SIGTERM, SIGINT or SIGHUP to be pending and takes it ({@code sigtimedwait}),
+     * for a program whose every thread keeps them blocked, as after {@link #exec} in a JVM started with {@code -Xrs}
+     * (which leaves them blocked and installs no handler): nothing is lost between the exec and the first wait.
+     *
+     * @return the signal taken, or {@code null} when none came in time
+     */
+    default Signal awaitTerminationSignal(long timeoutMillis) throws OsException
     {
+        return null;
     }
 
     /** Signals that jetty-graceful sends. */

@@ -207,6 +207,31 @@ class ContainerTest
         assertEquals(128 + SIGKILL, exit, "the namespace ends with the killed generation's status: " + container.process().tail(15));
     }
 
+    /**
+     * A SIGTERM sent the moment the drained first process has exec'd into the small holder JVM, before that JVM could
+     * have any handler: it is kept pending (blocked across the exec, taken with sigtimedwait), not dropped as PID 1
+     * drops signals it has no handler for, and stops the service.
+     */
+    @ParameterizedTest(name = "JDK {0}, {1}")
+    @MethodSource("cases")
+    void sigtermRightAfterTheExecIntoTheHolderIsNotLost(int jdk, Init init) throws Exception
+    {
+        Container container = start(jdk, init, "exec");
+        long firstJvm = init == Init.PID1 ? container.namespace().init() : container.namespace().hostPid(2);
+        assertTrue(Procs.cmdline(firstJvm).contains("-jar"), "the first JVM: " + container.namespace().describe());
+        restartThroughInit(container, container.status());
+        long deadline = System.nanoTime() + HANDOFF.toNanos();
+        while (!Procs.cmdline(firstJvm).contains("io.jettygraceful.HolderMain"))
+        {
+            if (System.nanoTime() - deadline > 0)
+                fail("the first JVM did not exec into the holder: " + container.namespace().describe() + "\n" + container.process().tail(20));
+            Thread.onSpinWait();
+        }
+        container.signalInit(SIGTERM);
+        assertEquals(STOPPED_BY_SIGTERM, container.process().exitCode(Duration.ofSeconds(30)),
+            "the SIGTERM reached the serving generation: " + container.process().tail(15));
+    }
+
     /** Before any restart the JVM is PID 1 (or tini's child) and serves: SIGTERM stops it with the same status. */
     @ParameterizedTest(name = "JDK {0}, {1}")
     @MethodSource("cases")
