@@ -189,7 +189,7 @@ final class ContainerHolder implements HolderLink
         stopReading();
         List<String> command = holderCommand(linger);
         if (command == null)
-            LOG.warn("Container holder: the library is not a plain jar on this JVM's class path ({}): holding in this JVM instead of a small one",
+            LOG.warn("Container holder: the library or jnr-ffi is not a plain local jar (class path {}): holding in this JVM instead of a small one",
                 System.getProperty("java.class.path"));
         else if (preflight(command))
         {
@@ -268,17 +268,20 @@ final class ContainerHolder implements HolderLink
     }
 
     /**
-     * @return this JVM's class path when it holds, as plain files, the classes the small JVM needs (this library and
-     * jnr-ffi with jffi); {@code null} otherwise (nested jars of a Spring Boot fat jar, a custom class loader)
+     * @return this JVM's class path, plus the jar or directory of any class the small JVM needs (this library, jnr-ffi,
+     * jffi) that is not on it by name (reached through a jar's {@code Class-Path} manifest entry, which {@code -cp}
+     * honours too); {@code null} when one of them is not a plain local file (nested jars of a Spring Boot fat jar, a
+     * custom class loader)
      */
     static String holderClassPath()
     {
         String classPath = System.getProperty("java.class.path", "");
-        Set<Path> entries = new HashSet<>();
+        List<String> entries = new ArrayList<>();
+        Set<Path> known = new HashSet<>();
         for (String entry : classPath.split(File.pathSeparator))
         {
-            if (!entry.isEmpty())
-                entries.add(Path.of(entry).toAbsolutePath().normalize());
+            if (!entry.isEmpty() && known.add(Path.of(entry).toAbsolutePath().normalize()))
+                entries.add(entry);
         }
         for (Class<?> needed : List.of(HolderMain.class, jnr.ffi.LibraryLoader.class, com.kenai.jffi.Library.class))
         {
@@ -288,15 +291,16 @@ final class ContainerHolder implements HolderLink
                 return null;
             try
             {
-                if (!entries.contains(Path.of(location.toURI()).toAbsolutePath().normalize()))
-                    return null;
+                Path path = Path.of(location.toURI()).toAbsolutePath().normalize();
+                if (known.add(path))
+                    entries.add(path.toString());
             }
             catch (URISyntaxException | IllegalArgumentException x)
             {
                 return null;
             }
         }
-        return classPath;
+        return String.join(File.pathSeparator, entries);
     }
 
     private static Map<String, String> holderEnvironment()

@@ -59,6 +59,20 @@ class ContainerHolderTest
     }
 
     @Test
+    void theSmallJvmsClassPathHasTheLibraryAndJnrAsPlainFiles() throws Exception
+    {
+        String classPath = ContainerHolder.holderClassPath();
+        assertNotNull(classPath, "this test JVM loads them from plain jars and directories");
+        for (Class<?> needed : java.util.List.of(HolderMain.class, jnr.ffi.LibraryLoader.class, com.kenai.jffi.Library.class))
+        {
+            String location = java.nio.file.Path.of(needed.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            assertTrue(java.util.List.of(classPath.split(java.io.File.pathSeparator)).contains(location) ||
+                    java.util.List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)).contains(location),
+                needed.getSimpleName() + " at " + location + " is on " + classPath);
+        }
+    }
+
+    @Test
     void theHolderFollowsTheChannelAndExitsWithTheServingGenerationsStatus()
     {
         FakeOs os = new FakeOs(1, 0);
