@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import io.jettygraceful.it.ExampleProcess;
@@ -78,6 +77,12 @@ class ContainerTest
             Http.Response response = Http.get(Http.IPV4, port, "/status", Http.DEFAULT_TIMEOUT);
             assertEquals(200, response.status(), "GET /status: " + response);
             return ExampleStatus.parse(response.body());
+        }
+
+        /** Waits for the namespace to end (its PID 1, hence unshare, exits) and checks its status. */
+        void assertEndsWith(int expected, String what)
+        {
+            assertEquals(expected, process.exitCode(Duration.ofSeconds(30)), what + ": " + process.tail(15));
         }
 
         void signalInit(int signal)
@@ -190,8 +195,7 @@ class ContainerTest
         Http.Response answered = slow.get();
         assertEquals(200, answered.status(), "the slow request across SIGTERM to PID 1: " + answered);
         assertEquals(last.uuid(), answered.body().trim(), "answered by the serving generation, which drained");
-        assertEquals(STOPPED_BY_SIGTERM, container.process().exitCode(Duration.ofSeconds(30)),
-            "the namespace ends with the serving generation's status: " + container.process().tail(15));
+        container.assertEndsWith(STOPPED_BY_SIGTERM, "the namespace ends with the serving generation's status");
     }
 
     /** The serving generation is SIGKILLed: the holder does not live on with nothing serving, the namespace fails. */
@@ -203,8 +207,7 @@ class ContainerTest
         ExampleStatus second = restartThroughInit(container, container.status());
         container.awaitHolder(); // the first generation has drained: nobody is left to take the sockets back
         assertTrue(Subreaper.signal(container.namespace().hostPid(second.pid()), SIGKILL));
-        int exit = container.process().exitCode(Duration.ofSeconds(30));
-        assertEquals(128 + SIGKILL, exit, "the namespace ends with the killed generation's status: " + container.process().tail(15));
+        container.assertEndsWith(128 + SIGKILL, "the namespace ends with the killed generation's status");
     }
 
     /**
@@ -228,8 +231,7 @@ class ContainerTest
             Thread.onSpinWait();
         }
         container.signalInit(SIGTERM);
-        assertEquals(STOPPED_BY_SIGTERM, container.process().exitCode(Duration.ofSeconds(30)),
-            "the SIGTERM reached the serving generation: " + container.process().tail(15));
+        container.assertEndsWith(STOPPED_BY_SIGTERM, "the SIGTERM reached the serving generation");
     }
 
     /** Before any restart the JVM is PID 1 (or tini's child) and serves: SIGTERM stops it with the same status. */
@@ -239,7 +241,7 @@ class ContainerTest
     {
         Container container = start(jdk, init, "term");
         container.signalInit(SIGTERM);
-        assertEquals(STOPPED_BY_SIGTERM, container.process().exitCode(Duration.ofSeconds(30)), container.process().tail(15));
+        container.assertEndsWith(STOPPED_BY_SIGTERM, "a JVM stopped by SIGTERM, holder or not");
     }
 
     private static Http.Response get(int port, String path)
