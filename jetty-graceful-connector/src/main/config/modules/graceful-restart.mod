@@ -68,4 +68,10 @@ etc/jetty-graceful-restart.xml
 ## A real stop (SIGTERM, server.stop()) drains like a handoff first: stop accepting, answer
 ## requests with Connection: close, within jetty.server.stopTimeout (default true).
 # jetty.graceful.restart.drainOnStop=true
+
+## In a container: after a handoff the first JVM stays as the container's holder (forwards
+## SIGTERM/SIGINT/SIGHUP to the serving JVM, reaps orphans, exits with the serving JVM's
+## status): auto (when it is PID 1, default), always (the child of tini, dumb-init,
+## docker run --init), never.
+# jetty.graceful.restart.holder=auto
 # end::documentation[]

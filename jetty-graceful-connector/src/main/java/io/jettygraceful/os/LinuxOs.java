@@ -54,6 +54,12 @@ final class LinuxOs implements Os
     /** sa_handler values; sa_handler is the first member of glibc's and musl's struct sigaction on x86_64 and aarch64. */
     private static final long SIG_DFL = 0;
     private static final long SIG_IGN = 1;
+    private static final int SIGHUP = 1;
+    private static final int SIG_BLOCK = 0;
+    private static final int SIG_UNBLOCK = 1;
+    private static final int EAGAIN = 11;
+    private static final int ECHILD = 10;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
     /** Larger than glibc's posix_spawn_file_actions_t (80), posix_spawnattr_t (336) and sigset_t (128). */
     private static final int OPAQUE_STRUCT_SIZE = 1024;
 
@@ -481,6 +487,96 @@ final class LinuxOs implements Os
             if (errno() != EINTR)
                 throw failure("waitpid(" + pid + ")");
         }
+    }
+
+    @Override
+    public ChildExit reapAnyChild() throws OsException
+    {
+        int[] status = new int[1];
+        while (true)
+        {
+            int result = libc.waitpid(-1, status, WNOHANG);
+            if (result > 0)
+                return new ChildExit(result, ExitStatus.fromWaitStatus(status[0]));
+            if (result == 0)
+                return null;
+            int errno = errno();
+            if (errno == ECHILD)
+                return ChildExit.NO_CHILDREN;
+            if (errno != EINTR)
+                throw failure("waitpid(-1)");
+        }
+    }
+
+    @Override
+    public void becomeChildSubreaper() throws OsException
+    {
+        if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+            throw failure("prctl(PR_SET_CHILD_SUBREAPER)");
+    }
+
+    @Override
+    public void exec(String program, List<String> argv, Map<String, String> env, List<Integer> keepFds) throws OsException
+    {
+        if (argv.isEmpty() || !program.startsWith("/"))
+            throw new OsException("exec: needs an absolute program path and arguments, got " + program + " " + argv, 0);
+        for (int fd : openFds())
+        {
+            if (fd > 2 && !keepFds.contains(fd))
+                libc.fcntl(fd, F_SETFD, FD_CLOEXEC); // an fd closed meanwhile (the listing's own) is no error
+        }
+        for (int fd : keepFds)
+        {
+            int flags = libc.fcntl(fd, F_GETFD, 0);
+            if (flags < 0 || libc.fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                throw failure("fcntl(" + fd + ", F_SETFD, 0)");
+        }
+        List<String> envList = new ArrayList<>(env.size());
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        Pointer argvArray = stringArray(argv);
+        Pointer envArray = stringArray(envList);
+        Pointer mask = terminationSignals();
+        checkZero(libc.pthread_sigmask(SIG_BLOCK, mask, null), "pthread_sigmask(SIG_BLOCK)");
+        libc.execve(program, argvArray, envArray);
+        OsException failed = failure("execve(" + program + ")");
+        libc.pthread_sigmask(SIG_UNBLOCK, mask, null);
+        for (int fd : keepFds)
+            libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+        throw failed;
+    }
+
+    @Override
+    public Signal awaitTerminationSignal(long timeoutMillis) throws OsException
+    {
+        Pointer timeout = Memory.allocateDirect(runtime, 16, true);
+        timeout.putLong(0, timeoutMillis / 1000);
+        timeout.putLong(8, (timeoutMillis % 1000) * 1_000_000L);
+        Pointer info = Memory.allocateDirect(runtime, 128, true);
+        int number = libc.sigtimedwait(terminationSignals(), info, timeout);
+        if (number < 0)
+        {
+            int errno = errno();
+            if (errno == EAGAIN || errno == EINTR)
+                return null;
+            throw failure("sigtimedwait");
+        }
+        return switch (number)
+        {
+            case SIGTERM -> Signal.TERM;
+            case SIGINT -> Signal.INT;
+            case SIGHUP -> Signal.HUP;
+            default -> null;
+        };
+    }
+
+    private Pointer terminationSignals()
+    {
+        Pointer mask = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        libc.sigemptyset(mask);
+        libc.sigaddset(mask, SIGTERM);
+        libc.sigaddset(mask, SIGINT);
+        libc.sigaddset(mask, SIGHUP);
+        return mask;
     }
 
     @Override

@@ -174,10 +174,57 @@ public interface Os
     {
     }
 
+    /**
+     * Reaps any one exited child of this process ({@code waitpid(-1, WNOHANG)}), for a process that holds a container
+     * (see {@code ContainerHolder}): it reaps every orphan, not only its own children.
+     *
+     * @return the child reaped; {@code null} when children run but none has exited; {@link ChildExit#NO_CHILDREN} when
+     * this process has no children at all
+     */
+    default ChildExit reapAnyChild() throws OsException
+    {
+        return ChildExit.NO_CHILDREN;
+    }
+
+    /**
+     * Makes this process a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}): orphans below it become its
+     * children rather than PID 1's. The setting survives {@code execve}. The default does nothing, for fakes.
+     */
+    default void becomeChildSubreaper() throws OsException
+    {
+    }
+
+    /**
+     * Replaces this process's program ({@code execve}), keeping its pid, its children and exactly the fds
+     * {@code keepFds} besides 0, 1 and 2 (every other fd gets FD_CLOEXEC first). SIGTERM, SIGINT and SIGHUP are
+     * blocked in the calling thread before the exec: the new program starts with them blocked, so one that arrives
+     * before it installed its handlers stays pending instead of being lost (PID 1 drops signals it has no handler
+     * for); it takes them with {@link #awaitTerminationSignal}.
+     *
+     * @param program an absolute path
+     * @throws OsException when the exec failed; this process then runs on unchanged (the signals unblocked again)
+     */
+    default void exec(String program, List<String> argv, Map<String, String> env, List<Integer> keepFds) throws OsException
+    {
+        throw new OsException("exec is not supported by " + getClass().getSimpleName(), 0);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for SIGTERM, SIGINT or SIGHUP to be pending and takes it ({@code sigtimedwait}),
+     * for a program whose every thread keeps them blocked, as after {@link #exec} in a JVM started with {@code -Xrs}
+     * (which leaves them blocked and installs no handler): nothing is lost between the exec and the first wait.
+     *
+     * @return the signal taken, or {@code null} when none came in time
+     */
+    default Signal awaitTerminationSignal(long timeoutMillis) throws OsException
+    {
+        return null;
+    }
+
     /** Signals that jetty-graceful sends. */
     enum Signal
     {
-        TERM(15), KILL(9), HUP(1), ZERO(0);
+        TERM(15), KILL(9), HUP(1), INT(2), ZERO(0);
 
         private final int number;
 

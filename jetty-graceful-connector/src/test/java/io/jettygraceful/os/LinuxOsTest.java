@@ -168,6 +168,24 @@ class LinuxOsTest
     // ---- describe ---------------------------------------------------------------------------------------------
 
     @Test
+    void reapAnyChildReapsAChildItDidNotName() throws Exception
+    {
+        int pid = spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of(), Map.of());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        ChildExit reaped = null;
+        while (reaped == null || reaped.pid() != pid)
+        {
+            assertTrue(System.nanoTime() < deadline, "child " + pid + " reaped through waitpid(-1) within 10 s; last: " + reaped);
+            reaped = os.reapAnyChild();
+            if (reaped == null)
+                Thread.sleep(10);
+        }
+        children.remove(Integer.valueOf(pid));
+        assertEquals(new ExitStatus(7, 0), reaped.status());
+        assertEquals(7, reaped.status().shellStatus());
+    }
+
+    @Test
     void pidAndParentPid()
     {
         assertEquals(ProcessHandle.current().pid(), os.pid());

@@ -105,6 +105,7 @@ class JettyXmlConfigurationTest
         assertTrue(restart.isExitAfterDrain());
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
+        assertEquals("auto", restart.getHolder());
         assertFalse(server.isStarted());
     }
 
@@ -170,6 +171,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
+        properties.put("jetty.graceful.restart.holder", "always");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -188,6 +190,7 @@ class JettyXmlConfigurationTest
         assertFalse(restart.isExitAfterDrain());
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
+        assertEquals("always", restart.getHolder());
 
         server.start();
         try
