@@ -155,7 +155,7 @@ final class JettyBase implements AutoCloseable
         launched = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         pids.add((int)launched.pid());
-        waitFor(() -> readPid() > 0 && isAlive(readPid()), 30_000, "a serving pid in " + pidFile);
+        waitFor(() -> readPid() > 0 && isAlive(readPid()), 90_000, "a serving pid in " + pidFile);
         int pid = readPid();
         if (!pids.contains(pid))
             pids.add(pid);
@@ -164,7 +164,8 @@ final class JettyBase implements AutoCloseable
 
     /**
      * Sends {@code signal} to the serving pid {@code old} and waits until another pid serves (the PID file) and
-     * {@code old} has exited.
+     * {@code old} has exited. The bounds are generous (90 s, within the default ready timeout of 60 s plus the drain)
+     * because a JVM start takes 10 s and more on a 2-core machine under other builds' load; they are no speed test.
      *
      * @return the new pid
      */
@@ -172,10 +173,10 @@ final class JettyBase implements AutoCloseable
     {
         if (!Subreaper.signal(old, signal))
             fail("pid " + old + " is gone\n" + logText());
-        waitFor(() -> readPid() > 0 && readPid() != old, 30_000, "a new pid in " + pidFile + " after signal " + signal + " to " + old);
+        waitFor(() -> readPid() > 0 && readPid() != old, 90_000, "a new pid in " + pidFile + " after signal " + signal + " to " + old);
         int current = readPid();
         pids.add(current);
-        waitForExit(old, 30_000);
+        waitForExit(old, 60_000);
         return current;
     }
 
