@@ -1,0 +1,74 @@
+package io.jettygraceful.dropwizard.example;
+
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.jettygraceful.RestartListener;
+import io.jettygraceful.dropwizard.GracefulRestartBundle;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Dropwizard sample: {@code java -jar jetty-graceful-dropwizard-example.jar server app.yml}, with connectors of
+ * type {@code inherited-http} and a {@code gracefulRestart:} block; SIGHUP or {@code POST /tasks/graceful-restart} on
+ * the admin connector restarts it with zero downtime. Logs {@code Serving pid=N generation=G uuid=U listeners=[...]}
+ * once it serves (in a replacement: once its parent handed over).
+ */
+public class ExampleApplication extends Application<ExampleConfiguration>
+{
+    private static final Logger LOG = LoggerFactory.getLogger(ExampleApplication.class);
+
+    private final GracefulRestartBundle<ExampleConfiguration> graceful = new GracefulRestartBundle<>(ExampleConfiguration::getGracefulRestart);
+    private volatile Server server;
+
+    public static void main(String[] args) throws Exception
+    {
+        new ExampleApplication().run(args);
+    }
+
+    @Override
+    public String getName()
+    {
+        return "jetty-graceful-dropwizard-example";
+    }
+
+    @Override
+    public void initialize(Bootstrap<ExampleConfiguration> bootstrap)
+    {
+        bootstrap.addBundle(graceful);
+        graceful.addRestartListener(new RestartListener()
+        {
+            @Override
+            public void serving()
+            {
+                String listeners = server.getConnectors().length == 0 ? "" : java.util.Arrays.stream(server.getConnectors())
+                    .filter(ServerConnector.class::isInstance).map(c -> ExampleResource.describe((ServerConnector) c)).collect(Collectors.joining(", "));
+                LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(),
+                    graceful.getGracefulRestart().getGeneration(), ExampleResource.PROCESS_UUID, listeners);
+            }
+        });
+    }
+
+    @Override
+    public void run(ExampleConfiguration configuration, Environment environment)
+    {
+        environment.lifecycle().addServerLifecycleListener(started -> server = started);
+        environment.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event)
+            {
+                if (event instanceof Server starting)
+                    server = starting;
+            }
+        });
+        if (configuration.getStopMarker() != null)
+            environment.lifecycle().manage(new StopMarker(Path.of(configuration.getStopMarker())));
+        environment.jersey().register(new ExampleResource(graceful::getGracefulRestart, () -> server));
+    }
+}
