@@ -67,8 +67,23 @@ public class ExampleApplication extends Application<ExampleConfiguration>
                     server = starting;
             }
         });
+        if (configuration.getReadinessGate() != null)
+            graceful.readinessCheck(started -> awaitGate(Path.of(configuration.getReadinessGate()), configuration.getGracefulRestart().getReadyTimeout().toMilliseconds()));
         if (configuration.getStopMarker() != null)
             environment.lifecycle().manage(new StopMarker(Path.of(configuration.getStopMarker())));
         environment.jersey().register(new ExampleResource(graceful::getGracefulRestart, () -> server));
+    }
+
+    /** The sample's readiness check with {@code readinessGate}: waits until the file exists, at most the ready timeout. */
+    private static void awaitGate(Path gate, long timeoutMillis) throws InterruptedException
+    {
+        LOG.info("Waiting for readiness gate {}", gate);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        while (!java.nio.file.Files.exists(gate))
+        {
+            if (System.nanoTime() - deadline > 0)
+                throw new IllegalStateException("readiness gate " + gate + " did not appear within " + timeoutMillis + " ms");
+            Thread.sleep(20);
+        }
     }
 }

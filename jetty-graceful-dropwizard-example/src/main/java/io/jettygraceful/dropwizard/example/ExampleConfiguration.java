@@ -17,6 +17,9 @@ public class ExampleConfiguration extends Configuration
     @Nullable
     private String stopMarker;
 
+    @Nullable
+    private String readinessGate;
+
     @JsonProperty
     public GracefulRestartFactory getGracefulRestart()
     {
@@ -41,5 +44,22 @@ public class ExampleConfiguration extends Configuration
     public void setStopMarker(@Nullable String stopMarker)
     {
         this.stopMarker = stopMarker;
+    }
+
+    /**
+     * @return a file a replacement waits for (its readiness check) before it tells its parent it is ready, or null
+     * (default) for no wait: lets a test hold a replacement just before the handoff
+     */
+    @JsonProperty
+    @Nullable
+    public String getReadinessGate()
+    {
+        return readinessGate;
+    }
+
+    @JsonProperty
+    public void setReadinessGate(@Nullable String readinessGate)
+    {
+        this.readinessGate = readinessGate;
     }
 }
