@@ -80,4 +80,15 @@ public final class Jdks
                 "or run the tests with mvn -B verify, which packages it before the integration tests run.");
         return jar.toAbsolutePath().normalize();
     }
+
+    /** @return the Dropwizard sample's executable jar built by the reactor (system property {@code dropwizard.example.jar}) */
+    public static Path dropwizardExampleJar()
+    {
+        String property = System.getProperty("dropwizard.example.jar");
+        Path jar = property == null ? Path.of("../jetty-graceful-dropwizard-example/target/jetty-graceful-dropwizard-example.jar") : Path.of(property);
+        if (!Files.isRegularFile(jar))
+            fail("Dropwizard sample jar " + jar.toAbsolutePath().normalize() + " does not exist. Fix: build it first (mvn -B -DskipTests package), " +
+                "or run the tests with mvn -B verify, which packages it before the integration tests run.");
+        return jar.toAbsolutePath().normalize();
+    }
 }
