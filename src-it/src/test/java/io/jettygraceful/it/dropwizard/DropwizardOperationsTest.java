@@ -96,6 +96,49 @@ class DropwizardOperationsTest
         }
     }
 
+    /**
+     * SIGTERM is still Dropwizard's stop: a request in flight is answered (within {@code shutdownGracePeriod}), every
+     * managed object stops, and the JVM exits as a JVM does on SIGTERM (143).
+     */
+    @ParameterizedTest(name = "JDK {0}")
+    @ValueSource(ints = {17, 25})
+    void sigtermStopsThroughDropwizardsShutdown(int jdk) throws Exception
+    {
+        int appPort = FreePorts.ipv4();
+        DropwizardSample.Config config = new DropwizardSample.Config(appPort, FreePorts.ipv4());
+        config.stopMarker = dir.resolve("stopped.txt");
+        ExampleProcess process = processes.start(DropwizardSample.server("dropwizard-sigterm", jdk, config.write(dir.resolve("app.yml"))));
+        long pid = process.servingPid(DropwizardSample.START);
+        java.util.concurrent.ExecutorService client = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try
+        {
+            java.util.concurrent.Future<Http.Response> slow = client.submit(() -> Http.get(Http.IPV4, appPort, "/delayed?ms=2000", Duration.ofSeconds(30)));
+            Restarts.await(() -> slowStarted(appPort), Duration.ofSeconds(10), "the slow request to arrive");
+            process.terminate();
+            Http.Response response = slow.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, response.status(), "the request in flight at SIGTERM is answered: " + response);
+            assertEquals(143, process.exitCode(Duration.ofSeconds(30)), process.describe());
+            assertEquals(java.util.List.of("stopped pid=" + pid), Files.readAllLines(config.stopMarker), "Managed.stop() ran");
+        }
+        finally
+        {
+            client.shutdownNow();
+        }
+    }
+
+    /** @return whether the sample has a request in flight (its /status counts them; this request is one) */
+    private static boolean slowStarted(int port)
+    {
+        try
+        {
+            return Http.get(port, "/status").body().matches("(?s).*\"requestsInFlight\":[2-9].*");
+        }
+        catch (java.io.IOException x)
+        {
+            return false;
+        }
+    }
+
     /** Deploys {@code content} as {@code jar} the way deploy tools do: written beside it, then renamed over it. */
     private static void deploy(Path dir, byte[] content, Path jar) throws Exception
     {
