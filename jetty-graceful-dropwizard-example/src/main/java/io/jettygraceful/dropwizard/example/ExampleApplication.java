@@ -1,6 +1,8 @@
 package io.jettygraceful.dropwizard.example;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.stream.Collectors;
 
 import io.dropwizard.core.Application;
@@ -10,6 +12,7 @@ import io.jettygraceful.RestartListener;
 import io.jettygraceful.dropwizard.GracefulRestartBundle;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,7 @@ public class ExampleApplication extends Application<ExampleConfiguration>
             @Override
             public void serving()
             {
-                String listeners = server.getConnectors().length == 0 ? "" : java.util.Arrays.stream(server.getConnectors())
+                String listeners = Arrays.stream(server.getConnectors())
                     .filter(ServerConnector.class::isInstance).map(c -> ExampleResource.describe((ServerConnector) c)).collect(Collectors.joining(", "));
                 LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(),
                     graceful.getGracefulRestart().getGeneration(), ExampleResource.PROCESS_UUID, listeners);
@@ -57,11 +60,11 @@ public class ExampleApplication extends Application<ExampleConfiguration>
     @Override
     public void run(ExampleConfiguration configuration, Environment environment)
     {
-        environment.lifecycle().addServerLifecycleListener(started -> server = started);
-        environment.lifecycle().addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener()
+        // The server Dropwizard builds, as soon as it starts: /status and the Serving line list its connectors.
+        environment.lifecycle().addEventListener(new LifeCycle.Listener()
         {
             @Override
-            public void lifeCycleStarting(org.eclipse.jetty.util.component.LifeCycle event)
+            public void lifeCycleStarting(LifeCycle event)
             {
                 if (event instanceof Server starting)
                     server = starting;
@@ -79,7 +82,7 @@ public class ExampleApplication extends Application<ExampleConfiguration>
     {
         LOG.info("Waiting for readiness gate {}", gate);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        while (!java.nio.file.Files.exists(gate))
+        while (!Files.exists(gate))
         {
             if (System.nanoTime() - deadline > 0)
                 throw new IllegalStateException("readiness gate " + gate + " did not appear within " + timeoutMillis + " ms");

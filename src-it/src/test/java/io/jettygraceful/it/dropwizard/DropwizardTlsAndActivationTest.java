@@ -101,7 +101,11 @@ class DropwizardTlsAndActivationTest
         for (String listen : List.of(admin, app))
             process.awaitLog("Listening on " + Pattern.quote(listen) + " as \\d+", DropwizardSample.START);
 
-        ExampleStatus status = processes.status(appPort); // the first connection makes the activator exec the JVM
+        // The first connection makes the activator exec the JVM; it waits in the backlog until Dropwizard has started.
+        Http.Response first = Http.get(Http.IPV4, appPort, "/status", DropwizardSample.START);
+        assertEquals(200, first.status(), first.toString());
+        ExampleStatus status = ExampleStatus.parse(first.body());
+        processes.saw(status.pid());
         assertEquals(process.pid(), status.pid(), "the activator execs the JVM: same pid");
         assertEquals(List.of(new ExampleStatus.Listener(app, true), new ExampleStatus.Listener(admin, true)), status.listeners(), status.json());
         process.awaitLog("Serving .* listeners=\\[inherited fd 4 'application' " + Pattern.quote(app) + ", inherited fd 3 'admin' " + Pattern.quote(admin) + "]",
