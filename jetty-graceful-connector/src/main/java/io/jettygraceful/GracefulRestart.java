@@ -472,9 +472,13 @@ public class GracefulRestart extends AbstractLifeCycle
         InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
         {
-            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
-            if (http != null && !http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
-                http.getHttpConfiguration().addCustomizer(drainCustomizer);
+            // Every HttpConnectionFactory in the connector's tree, also one wrapped by another factory that holds it as a
+            // bean (Dropwizard's InstrumentedConnectionFactory), which getConnectionFactory(Class) does not see.
+            for (HttpConnectionFactory http : connector.getContainedBeans(HttpConnectionFactory.class))
+            {
+                if (!http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
+                    http.getHttpConfiguration().addCustomizer(drainCustomizer);
+            }
         }
         server.addEventListener(serverListener);
         try
