@@ -142,10 +142,11 @@ class FaultRestartStormTest
         Restarts.pause(Duration.ofMillis(300));
         int hups = 0;
         int maxJvms = 0;
+        ExampleStatus second;
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
             .maxRequests(5_000_000).maxDuration(Duration.ofSeconds(60)).timeout(Duration.ofSeconds(10)).start())
         {
-            ExampleStatus second = Faults.restart(processes, port, first);
+            second = Faults.restart(processes, port, first);
             while (process.isAlive())
             {
                 if (Subreaper.signal(first.pid(), Faults.SIGHUP))
@@ -163,7 +164,7 @@ class FaultRestartStormTest
         assertEquals(200, slow.status(), slow.toString());
         assertEquals(first.uuid(), slow.body().trim(), "the draining process finished its request");
         assertTrue(hups >= 5, "HUPs sent during the drain: " + hups);
-        process.awaitLog("Restart refused: this process has already handed over to a replacement and is draining", Duration.ofSeconds(1));
+        process.awaitLog("Restart refused: this process has already handed over to a replacement \\(pid " + second.pid() + "\\) and is draining; restart that one", Duration.ofSeconds(1));
         assertEquals(0, process.exitCode(Duration.ofSeconds(5)), "the draining process exits 0 despite " + hups + " HUPs: " + process.describe());
         assertTrue(maxJvms <= 2, "old + new only, saw " + maxJvms);
     }
