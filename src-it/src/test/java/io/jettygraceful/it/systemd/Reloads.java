@@ -1,0 +1,52 @@
+package io.jettygraceful.it.systemd;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import io.jettygraceful.it.ExampleStatus;
+import io.jettygraceful.it.Restarts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Assertions around {@code systemctl reload} of an {@link AppService}. */
+final class Reloads
+{
+    private Reloads()
+    {
+    }
+
+    /** {@code systemctl reload} must exit 0; prints how long it blocked. */
+    static void reloadOk(AppService app, ExampleStatus serving)
+    {
+        long start = System.nanoTime();
+        Tools.Result reload = app.reload();
+        long ms = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        System.out.println("[systemd] " + app.container().suite() + " systemctl reload (pid " + serving.pid() + ", generation " +
+            serving.generation() + ") returned " + reload.exit() + " after " + ms + " ms");
+        assertTrue(reload.ok(), "systemctl reload: " + reload + "\n" + app.journal());
+    }
+
+    /**
+     * A fresh connection right after {@code systemctl reload} returned must be answered by the replacement: reload
+     * returns only once the replacement serves. @return the replacement's status
+     */
+    static ExampleStatus servingAfterReload(AppService app, ExampleStatus previous) throws IOException
+    {
+        ExampleStatus now = app.status();
+        assertNotEquals(previous.pid(), now.pid(), "systemctl reload returned, but the old pid still answers a new connection: " + now.json());
+        assertEquals(previous.generation() + 1, now.generation(), now.json());
+        return now;
+    }
+
+    /** Polls {@code systemctl show -p StatusText} until it contains {@code text}. */
+    static String awaitStatusText(AppService app, String text)
+    {
+        Restarts.await(() -> app.property("StatusText").contains(text), Duration.ofSeconds(30),
+            "StatusText of " + UnitFiles.SERVICE + " to contain \"" + text + "\" (it is \"" + app.property("StatusText") + "\")");
+        String status = app.property("StatusText");
+        System.out.println("[systemd] StatusText: " + status);
+        return status;
+    }
+}
