@@ -169,10 +169,9 @@ public final class AppService
     public void assertCleanJournal(String lastEvent)
     {
         String journal = awaitJournal(lastEvent);
-        for (String forbidden : FORBIDDEN)
-        {
-            if (journal.contains(forbidden))
-                fail("the journal says \"" + forbidden + "\":\n" + journal);
-        }
+        List<String> bad = journal.lines().filter(line -> FORBIDDEN.stream().anyMatch(line::contains)).toList();
+        if (!bad.isEmpty())
+            fail("the journal of " + UnitFiles.PREFIX + "* has lines that mean systemd does not supervise the JVM as its own:\n" +
+                String.join("\n", bad));
     }
 }

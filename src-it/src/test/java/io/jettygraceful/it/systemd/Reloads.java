@@ -49,4 +49,16 @@ final class Reloads
         System.out.println("[systemd] StatusText: " + status);
         return status;
     }
+
+    /** {@code systemctl stop} with a slow request in flight: it is answered, and the unit ends inactive with Result=success. */
+    static void stopAnswersTheRequestInFlight(AppService app) throws InterruptedException
+    {
+        SlowRequest slow = SlowRequest.start(app.port(), Duration.ofSeconds(3));
+        slow.awaitInFlight(app);
+        Tools.Result stop = app.container().systemctl("stop", UnitFiles.SERVICE);
+        assertTrue(stop.ok(), stop.toString());
+        assertEquals(200, slow.response().status(), "the request in flight at the stop: " + slow.response());
+        assertEquals("inactive", app.activeState());
+        assertEquals("success", app.property("Result"));
+    }
 }

@@ -250,6 +250,8 @@ public final class SystemdContainer implements AutoCloseable
     /** Runs {@code command} inside the container's namespaces; @return its outcome, whatever the exit code. */
     public Tools.Result exec(Duration timeout, String... command)
     {
+        if (isClosed())
+            throw new IllegalStateException(this + " is powered off: its leader pid " + leader + " may be another process's by now");
         List<String> full = new ArrayList<>(List.of("nsenter", "-t", String.valueOf(leader), "-m", "-u", "-i", "-p", "-C"));
         full.addAll(List.of(command));
         return Tools.capture(timeout, full);
@@ -313,13 +315,18 @@ public final class SystemdContainer implements AutoCloseable
     {
         try
         {
-            List<String> all = Files.readAllLines(file);
+            List<String> all = Files.readAllLines(file).stream().map(String::strip).filter(line -> !line.isEmpty()).toList();
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
         }
         catch (IOException x)
         {
             return "(no " + file + ": " + x.getMessage() + ")";
         }
+    }
+
+    public synchronized boolean isClosed()
+    {
+        return closed;
     }
 
     /** Powers the container off (SIGTERM to systemd-nspawn; SIGKILL to its PID 1 after 20 s), removes its cgroups, unlocks the rootfs. */

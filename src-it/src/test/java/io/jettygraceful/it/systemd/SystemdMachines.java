@@ -95,7 +95,7 @@ public final class SystemdMachines implements AfterEachCallback
         {
             try
             {
-                if (context.getExecutionException().isPresent())
+                if (context.getExecutionException().isPresent() && !container.isClosed())
                     System.err.println("[systemd] " + context.getDisplayName() + " failed; " + container + " journal of app*:\n" +
                         container.journal(UnitFiles.PREFIX + "*") + "\n[systemd] console tail:\n" + container.consoleTail(20));
             }

@@ -97,14 +97,7 @@ class SystemdReloadTest
         }
         assertEquals(6, current.generation(), current.json());
 
-        SlowRequest slow = SlowRequest.start(app.port(), Duration.ofSeconds(3));
-        slow.awaitInFlight(app);
-        Tools.Result stop = app.container().systemctl("stop", UnitFiles.SERVICE);
-
-        assertTrue(stop.ok(), stop.toString());
-        assertEquals(200, slow.response().status(), "the request in flight at the stop: " + slow.response());
-        assertEquals("inactive", app.activeState());
-        assertEquals("success", app.property("Result"));
+        Reloads.stopAnswersTheRequestInFlight(app);
         app.assertCleanJournal("Stopped app|Deactivated successfully");
     }
 
