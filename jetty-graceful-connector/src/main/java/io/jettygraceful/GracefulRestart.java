@@ -70,6 +70,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
+    private volatile boolean systemdFdStore;
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -243,6 +244,26 @@ public class GracefulRestart extends AbstractLifeCycle
     }
 
     /**
+     * @param store whether a first generation stores the listening sockets it bound itself in systemd's fd store
+     *              ({@code FDSTORE=1}, {@code FDNAME=} the connector's socket name, else {@code port-<port>}) once it
+     *              serves, so that they stay open across {@code systemctl restart} and a crash followed by
+     *              {@code Restart=}: connections wait in the backlog instead of being refused. Needs
+     *              {@code FileDescriptorStoreMax=} above 0 in the unit. Default false, but on by itself when systemd
+     *              254+ says the store is there ({@code $FDSTORE} above 0). Sockets systemd passed in (a socket unit,
+     *              or the store itself) are never stored again.
+     */
+    public void setSystemdFdStore(boolean store)
+    {
+        this.systemdFdStore = store;
+    }
+
+    @ManagedAttribute("Whether listening sockets this process bound are kept in systemd's fd store (also on when $FDSTORE > 0)")
+    public boolean isSystemdFdStore()
+    {
+        return systemdFdStore;
+    }
+
+    /**
      * @param drain whether a real stop of the server (SIGTERM, {@code server.stop()}) drains like a handoff first:
      *              stop accepting, answer HTTP/1 requests with {@code Connection: close} until the connections are gone
      *              or the server's stop timeout has passed, then Jetty's graceful stop; default true. Needs a stop
@@ -372,6 +393,10 @@ public class GracefulRestart extends AbstractLifeCycle
         if (kept != null)
             kept.uninstall(); // kept installed by a stop after a handover (see doStop): start from the JVM's handling again
         os = Os.current();
+        // Before a deploy can overwrite the jar in place: the restart path must never need to read it again.
+        ClassPreloader.preload(GracefulRestart.class);
+        if (os != null)
+            os.warmUp();
         registry = InheritedSockets.get();
         serving = false;
         handedOff = false;
@@ -386,9 +411,14 @@ public class GracefulRestart extends AbstractLifeCycle
         List<RestartListener> supervisors = new ArrayList<>();
         if (pidFile != null)
             supervisors.add(new PidFile(java.nio.file.Path.of(pidFile)));
-        String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
-        if (systemdNotify && notifySocket != null && !notifySocket.isEmpty() && os != null)
-            supervisors.add(new SystemdNotifier(os, notifySocket));
+        if (underSystemd())
+        {
+            int predecessor = registry.source() == InheritedSockets.Source.HANDOFF ? registry.parentPid() : 0;
+            supervisors.add(new SystemdNotifier(os, InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET), predecessor,
+                fdStoreWanted() ? this::socketsToStore : null));
+            if (pidFile == null)
+                LOG.warn("Running under systemd (NOTIFY_SOCKET is set) without a PID file: restarts will be refused. {}", PID_FILE_FIX);
+        }
         listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
@@ -563,19 +593,37 @@ public class GracefulRestart extends AbstractLifeCycle
     @ManagedOperation(value = "Restart with zero downtime", impact = "ACTION")
     public CompletableFuture<RestartOutcome> restart()
     {
+        try
+        {
+            return startRestart();
+        }
+        catch (Throwable x)
+        {
+            // Whatever went wrong on the way in (a class that can no longer be loaded, an OutOfMemoryError, a bug), the
+            // trigger still ends in an outcome: logged, counted, told to systemd and the listeners, and returned.
+            return failBeforeSpawn("unexpected error: " + x);
+        }
+    }
+
+    private CompletableFuture<RestartOutcome> failBeforeSpawn(String reason)
+    {
+        RestartOutcome outcome = RestartOutcome.failure(0, reason, Duration.ZERO, null);
+        lastOutcome = outcome;
+        failed.incrementAndGet();
+        LOG.warn("Restart failed: pid {} keeps serving; {}", os != null ? os.pid() : ProcessHandle.current().pid(), reason);
+        listeners.restartStarting();
+        listeners.outcome(outcome);
+        return CompletableFuture.completedFuture(outcome);
+    }
+
+    private CompletableFuture<RestartOutcome> startRestart()
+    {
         String refusal = refusal();
         if (refusal != null)
-        {
-            LOG.warn("Restart refused: {}", refusal);
-            return CompletableFuture.completedFuture(RestartOutcome.failure(0, refusal, Duration.ZERO, null));
-        }
+            return refuse(refusal);
         List<InheritedServerConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
         if (connectors.isEmpty())
-        {
-            String reason = "no open InheritedServerConnector in " + server + ": nothing to hand over";
-            LOG.warn("Restart refused: {}", reason);
-            return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
-        }
+            return refuse("no open InheritedServerConnector in " + server + ": nothing to hand over");
         List<String> argv;
         try
         {
@@ -584,12 +632,7 @@ public class GracefulRestart extends AbstractLifeCycle
         catch (IOException x)
         {
             // A failure, not a refusal: logged, counted and reported like any other (e.g. no fd left to read /proc).
-            RestartOutcome outcome = RestartOutcome.failure(0, "cannot read this JVM's command line to start the replacement: " + x.getMessage(), Duration.ZERO, null);
-            lastOutcome = outcome;
-            failed.incrementAndGet();
-            LOG.warn("Restart failed: pid {} keeps serving; {}", os.pid(), outcome.reason());
-            listeners.outcome(outcome);
-            return CompletableFuture.completedFuture(outcome);
+            return failBeforeSpawn("cannot read this JVM's command line to start the replacement: " + x.getMessage());
         }
         for (Connector connector : server.getConnectors())
         {
@@ -609,9 +652,7 @@ public class GracefulRestart extends AbstractLifeCycle
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
-            String reason = "a restart is already in progress" + (running != null && running.childPid() > 0 ? " (replacement pid " + running.childPid() + ")" : "");
-            LOG.warn("Restart refused: {}", reason);
-            return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
+            return refuse("a restart is already in progress" + (running != null && running.childPid() > 0 ? " (replacement pid " + running.childPid() + ")" : ""));
         }
         CompletableFuture<RestartOutcome> result = new CompletableFuture<>();
         // Not a daemon, whatever thread triggered it (a signal handler thread is one): the drain stops the server, which
@@ -620,14 +661,70 @@ public class GracefulRestart extends AbstractLifeCycle
         Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
         thread.setDaemon(false);
         restartThread = thread;
-        thread.start();
+        try
+        {
+            thread.start();
+        }
+        catch (Throwable x)
+        {
+            inProgress.compareAndSet(attempt, null);
+            throw x;
+        }
         return result;
+    }
+
+    private CompletableFuture<RestartOutcome> refuse(String reason)
+    {
+        LOG.warn("Restart refused: {}", reason);
+        listeners.refused(reason);
+        return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
+    }
+
+    private static final String PID_FILE_FIX = "Fix: set the PID file (pidFile; the example: --pid-file) to the unit's PIDFile= path: systemd " +
+        "follows the handover through it, and without it stops the whole service when this process exits after handing over";
+
+    private boolean underSystemd()
+    {
+        String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
+        return systemdNotify && os != null && notifySocket != null && !notifySocket.isEmpty();
+    }
+
+    private boolean fdStoreWanted()
+    {
+        if (systemdFdStore)
+            return true;
+        try
+        {
+            return Integer.parseInt(InheritedEnvironment.original().getOrDefault(SystemdNotifier.FDSTORE, "0").trim()) > 0;
+        }
+        catch (NumberFormatException x)
+        {
+            return false;
+        }
+    }
+
+    /** @return the listening sockets this process bound itself (not inherited), by fd store name */
+    private Map<String, Integer> socketsToStore()
+    {
+        Map<String, Integer> sockets = new java.util.LinkedHashMap<>();
+        for (InheritedServerConnector connector : connectors())
+        {
+            if (connector.getInheritedSocket() != null || connector.getAcceptFd() < 0)
+                continue;
+            String name = connector.getSocketName() != null ? connector.getSocketName() : "port-" + connector.getLocalPort();
+            sockets.putIfAbsent(name, connector.getAcceptFd());
+        }
+        return sockets;
     }
 
     private String refusal()
     {
         if (handedOff)
-            return "this process has already handed over to a replacement and is draining";
+        {
+            RestartOutcome last = lastOutcome;
+            return "this process has already handed over to a replacement" + (last != null ? " (pid " + last.childPid() + ")" : "") +
+                " and is draining; restart that one (under systemd: reload again once it is the main pid)";
+        }
         // before os: it is null until this bean starts, which says nothing about the platform
         if (!isStarted() || !server.isStarted())
             return "the server is not running (" + server.getState() + ")";
@@ -635,6 +732,8 @@ public class GracefulRestart extends AbstractLifeCycle
             return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
         if (!serving)
             return "this process is still taking over from its parent pid " + registry.parentPid() + "; try again once it serves";
+        if (underSystemd() && pidFile == null)
+            return "running under systemd (NOTIFY_SOCKET is set) without a PID file. " + PID_FILE_FIX;
         return null;
     }
 

@@ -39,6 +39,16 @@ public interface RestartListener
     {
     }
 
+    /**
+     * A restart was asked for and refused before it began (one is already running, this process is draining or still
+     * taking over, nothing to hand over, a setting it needs is missing); this process serves on as before.
+     *
+     * @param reason what was refused and why, naming the fix where there is one
+     */
+    default void restartRefused(String reason)
+    {
+    }
+
     /** The restart failed; this process keeps serving. */
     default void restartFailed(RestartOutcome outcome)
     {

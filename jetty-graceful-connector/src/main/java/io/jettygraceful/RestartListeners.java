@@ -65,6 +65,11 @@ final class RestartListeners
         notify("drained", l -> l.drained(outcome, drainTime));
     }
 
+    void refused(String reason)
+    {
+        notify("restartRefused", l -> l.restartRefused(reason));
+    }
+
     void serving()
     {
         notify("serving", RestartListener::serving);

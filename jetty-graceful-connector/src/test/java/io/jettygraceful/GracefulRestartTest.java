@@ -312,6 +312,57 @@ class GracefulRestartTest
     }
 
     @Test
+    void anErrorOnTheWayInStillEndsInAFailedOutcomeThatIsCountedAndTold() throws Exception
+    {
+        // As after `cp new.jar app.jar` over the running jar: a class of the restart path can no longer be loaded.
+        Server server = server();
+        server.addConnector(new InheritedServerConnector(server, 1, 1)
+        {
+            {
+                setHost("127.0.0.1");
+                setPort(0);
+            }
+
+            @Override
+            public String getSocketName()
+            {
+                throw new NoClassDefFoundError("io/jettygraceful/Simulated");
+            }
+        });
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        restart.setCommand(List.of("/bin/sleep", "30"));
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        restart.addRestartListener(new RestartListener()
+        {
+            @Override
+            public void restartStarting()
+            {
+                heard.add("starting");
+            }
+
+            @Override
+            public void restartFailed(RestartOutcome outcome)
+            {
+                heard.add("failed: " + outcome.reason());
+            }
+        });
+        server.addBean(restart);
+        server.start();
+
+        RestartOutcome outcome = outcome(restart);
+
+        assertFalse(outcome.succeeded());
+        assertContains(outcome.reason(), "unexpected error", "NoClassDefFoundError", "io/jettygraceful/Simulated");
+        assertEquals(1, restart.getRestartsFailed());
+        assertContains(restart.getLastResult(), "NoClassDefFoundError");
+        assertEquals(List.of("starting", "failed: " + outcome.reason()), heard);
+        assertFalse(restart.isRestarting(), "nothing left in progress: the next trigger may try again");
+        assertContains(outcome(restart).reason(), "unexpected error");
+        assertEquals(2, restart.getRestartsFailed());
+    }
+
+    @Test
     void restartThreadKeepsTheJvmAliveEvenWhenASignalHandlerThreadTriggersIt() throws Exception
     {
         // The drain ends in server.stop(), which lets main() return from join(): were the restart thread a daemon like

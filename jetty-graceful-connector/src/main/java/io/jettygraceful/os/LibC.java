@@ -41,6 +41,10 @@ public interface LibC
     @ssize_t
     long write(int fd, @In byte[] buffer, @size_t long count);
 
+    /** {@code msghdr} is laid out by {@link LinuxOs} (LP64 layout). */
+    @ssize_t
+    long sendmsg(int fd, @In Pointer msghdr, int flags);
+
     int poll(Pointer fds, long count, int timeoutMillis);
 
     int kill(int pid, int signal);

@@ -32,6 +32,7 @@ final class LinuxOs implements Os
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_TYPE = 3;
+    private static final int SCM_RIGHTS = 1;
     private static final int SO_PEERCRED = 17;
     private static final int SO_ACCEPTCONN = 30;
     private static final int SO_DOMAIN = 39;
@@ -265,6 +266,48 @@ final class LinuxOs implements Os
         }
     }
 
+    @Override
+    public void warmUp()
+    {
+        try
+        {
+            int[] pair = socketPair();
+            try
+            {
+                write(pair[0], new byte[] {'\n'});
+                read(pair[1], new byte[1], 0);
+                describe(pair[0]);
+            }
+            finally
+            {
+                close(pair[0]);
+                close(pair[1]);
+            }
+            try
+            {
+                spawn(List.of("/nonexistent/jetty-graceful-warm-up"), Map.of(), Map.of());
+            }
+            catch (OsException expected)
+            {
+                // ENOENT: glibc reaps the child whose exec failed
+            }
+            try
+            {
+                reap(Integer.MAX_VALUE, false);
+            }
+            catch (OsException expected)
+            {
+                // ECHILD
+            }
+            signal(Integer.MAX_VALUE, Signal.ZERO);
+            openFds();
+        }
+        catch (Throwable x)
+        {
+            // a warm-up only: the real call will report its own failure
+        }
+    }
+
     private void addCloseAllFrom(Pointer actions, int from) throws OsException
     {
         if (closeFromAvailable)
@@ -397,12 +440,14 @@ final class LinuxOs implements Os
     }
 
     @Override
-    public void sendDatagram(String address, byte[] payload) throws OsException
+    public void sendDatagram(String address, byte[] payload, int[] fds) throws OsException
     {
         byte[] path = address.getBytes(StandardCharsets.UTF_8);
         boolean abstractAddress = address.startsWith("@");
         if (path.length > 107)
             throw new OsException("Unix socket address too long (" + path.length + " bytes, at most 107): " + address, 0);
+        if (fds.length > 0 && runtime.addressSize() != 8)
+            throw new OsException("passing file descriptors is implemented for 64-bit Linux only", 0);
         Pointer sockaddr = Memory.allocateDirect(runtime, 110, true);
         sockaddr.putShort(0, (short)FdDescription.SocketInfo.AF_UNIX);
         sockaddr.put(2, path, 0, path.length);
@@ -417,10 +462,41 @@ final class LinuxOs implements Os
         {
             Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, payload.length), true);
             buffer.put(0, payload, 0, payload.length);
-            while (libc.sendto(fd, buffer, payload.length, MSG_NOSIGNAL, sockaddr, length) < 0)
+            if (fds.length == 0)
+            {
+                while (libc.sendto(fd, buffer, payload.length, MSG_NOSIGNAL, sockaddr, length) < 0)
+                {
+                    if (errno() != EINTR)
+                        throw failure("sendto(" + address + ")");
+                }
+                return;
+            }
+            // struct iovec { void *base; size_t len; }
+            Pointer iov = Memory.allocateDirect(runtime, 16, true);
+            iov.putAddress(0, buffer.address());
+            iov.putLong(8, payload.length);
+            // struct cmsghdr { size_t len; int level; int type; int fds[]; }, padded to 8 bytes (CMSG_SPACE)
+            int cmsgLength = 16 + 4 * fds.length;
+            int cmsgSpace = (cmsgLength + 7) & ~7;
+            Pointer control = Memory.allocateDirect(runtime, cmsgSpace, true);
+            control.putLong(0, cmsgLength);
+            control.putInt(8, SOL_SOCKET);
+            control.putInt(12, SCM_RIGHTS);
+            for (int i = 0; i < fds.length; i++)
+                control.putInt(16 + 4L * i, fds[i]);
+            // struct msghdr { void *name; socklen_t namelen; struct iovec *iov; size_t iovlen; void *control; size_t controllen; int flags; }
+            Pointer message = Memory.allocateDirect(runtime, 56, true);
+            message.putAddress(0, sockaddr.address());
+            message.putInt(8, length);
+            message.putAddress(16, iov.address());
+            message.putLong(24, 1);
+            message.putAddress(32, control.address());
+            message.putLong(40, cmsgSpace);
+            message.putInt(48, 0);
+            while (libc.sendmsg(fd, message, MSG_NOSIGNAL) < 0)
             {
                 if (errno() != EINTR)
-                    throw failure("sendto(" + address + ")");
+                    throw failure("sendmsg(" + address + ", " + fds.length + " fd(s))");
             }
         }
         finally

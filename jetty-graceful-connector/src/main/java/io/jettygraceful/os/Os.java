@@ -106,7 +106,30 @@ public interface Os
      *
      * @param address a filesystem path, or an abstract address starting with {@code @}
      */
-    void sendDatagram(String address, byte[] payload) throws OsException;
+    default void sendDatagram(String address, byte[] payload) throws OsException
+    {
+        sendDatagram(address, payload, new int[0]);
+    }
+
+    /**
+     * Sends one datagram to a Unix datagram socket with file descriptors attached ({@code SCM_RIGHTS}), as
+     * {@code sd_pid_notify_with_fds} does for systemd's fd store. The receiver gets its own duplicates; this process
+     * keeps and still owns every fd in {@code fds}.
+     *
+     * @param address a filesystem path, or an abstract address starting with {@code @}
+     * @param fds     the fds to pass, possibly none
+     */
+    void sendDatagram(String address, byte[] payload, int[] fds) throws OsException;
+
+    /**
+     * Runs each kind of native call a restart makes once, harmlessly (a socket pair written and read, a spawn of a
+     * program that does not exist, a reap of no child), so that every class those calls need is loaded while the
+     * application's jar is still the one this JVM started from: a jar overwritten in place later ({@code cp new.jar
+     * app.jar}) can no longer be read by this JVM. Never throws. The default does nothing, for fakes.
+     */
+    default void warmUp()
+    {
+    }
 
     /**
      * Removes a variable from this process's native environment (the one {@code execve} passes on when a

@@ -47,7 +47,7 @@ public class FakeOs implements Os
     private static final byte[] EOF = new byte[0];
 
     private final int pid;
-    private final int parentPid;
+    private volatile int parentPid;
     private final Map<Integer, FdDescription> fds = new TreeMap<>();
     private final Set<Integer> cloexec = new LinkedHashSet<>();
     private final List<Integer> closeOnExecCalls = new ArrayList<>();
@@ -227,6 +227,13 @@ public class FakeOs implements Os
     public int parentPid()
     {
         return parentPid;
+    }
+
+    /** As after the parent's exit: the kernel reparents this process (to the service manager, or init). */
+    public FakeOs reparent(int newParentPid)
+    {
+        parentPid = newParentPid;
+        return this;
     }
 
     @Override
@@ -515,10 +522,10 @@ public class FakeOs implements Os
     }
 
     @Override
-    public synchronized void sendDatagram(String address, byte[] payload) throws OsException
+    public synchronized void sendDatagram(String address, byte[] payload, int[] fds) throws OsException
     {
         if (datagramFailure != null)
             throw new OsException(datagramFailure, 111);
-        datagrams.add(address + " " + new String(payload, StandardCharsets.UTF_8));
+        datagrams.add(address + " " + new String(payload, StandardCharsets.UTF_8) + (fds.length > 0 ? " fds=" + java.util.Arrays.toString(fds) : ""));
     }
 }

@@ -21,6 +21,7 @@ final class ExampleOptions
     boolean reusePort = false;
     boolean plainConnector = false;
     boolean failReadiness = false;
+    boolean fdStore = false;
     String tlsKeystore = null;
     String tlsPassword = null;
 
@@ -32,6 +33,9 @@ final class ExampleOptions
         "  --drain-timeout DUR    how long a replaced process finishes in-flight requests (default: 30s)",
         "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
         "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
+        "  --fd-store             under systemd, keep the listening socket in the unit's fd store (needs\n" +
+        "                         FileDescriptorStoreMax=; on by itself with systemd 254+), so that it stays open across\n" +
+        "                         systemctl restart and crashes (flag)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
         "  --warm-up N            a replacement serves N requests to itself (in-process LocalConnector) before",
         "                         reporting ready, so the JIT has compiled the request path (default: 0)",
@@ -66,6 +70,11 @@ final class ExampleOptions
             if (arg.equals("--fail-readiness"))
             {
                 options.failReadiness = true;
+                continue;
+            }
+            if (arg.equals("--fd-store"))
+            {
+                options.fdStore = true;
                 continue;
             }
             if (i + 1 >= args.length)

@@ -105,6 +105,7 @@ public final class ExampleServer
         restart.setDrainTimeout(options.drainTimeout);
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
+        restart.setSystemdFdStore(options.fdStore);
         if (options.failReadiness)
         {
             restart.setReadinessCheck(s ->

@@ -41,6 +41,7 @@ public final class NotifySocket implements AutoCloseable
     private static final int SOL_SOCKET = 1;
     private static final int SO_PASSCRED = 16;
     private static final int SCM_CREDENTIALS = 2;
+    private static final int SCM_RIGHTS = 1;
     private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
     private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
@@ -49,8 +50,9 @@ public final class NotifySocket implements AutoCloseable
      *
      * @param text      the datagram
      * @param senderPid the sending process, from SCM_CREDENTIALS
+     * @param fds       how many file descriptors came with it (SCM_RIGHTS); this socket closed them
      */
-    public record Message(String text, int senderPid)
+    public record Message(String text, int senderPid, int fds)
     {
         /** @return its KEY=VALUE lines, in order */
         public Map<String, String> fields()
@@ -131,22 +133,37 @@ public final class NotifySocket implements AutoCloseable
         Pointer iov = Memory.allocateDirect(RUNTIME, 16, true);
         iov.putPointer(0, buffer);
         iov.putLong(8, 4096);
-        Pointer control = Memory.allocateDirect(RUNTIME, 64, true);
+        Pointer control = Memory.allocateDirect(RUNTIME, 256, true);
         Pointer header = Memory.allocateDirect(RUNTIME, 56, true);
         header.putPointer(16, iov);
         header.putLong(24, 1);
         header.putPointer(32, control);
-        header.putLong(40, 64);
+        header.putLong(40, 256);
         long count = LIBC.recvmsg(fd, header, 0);
         if (count < 0)
             throw new IllegalStateException("recvmsg failed: errno " + RUNTIME.getLastError());
         byte[] bytes = new byte[(int)count];
         buffer.get(0, bytes, 0, bytes.length);
         int senderPid = -1;
+        int fds = 0;
         long controlLength = header.getLong(40);
-        if (controlLength >= 28 && control.getInt(8) == SOL_SOCKET && control.getInt(12) == SCM_CREDENTIALS)
-            senderPid = control.getInt(16);
-        return new Message(new String(bytes, StandardCharsets.UTF_8), senderPid);
+        for (long offset = 0; offset + 16 <= controlLength; )
+        {
+            long length = control.getLong(offset);
+            if (length < 16)
+                break;
+            int level = control.getInt(offset + 8);
+            int type = control.getInt(offset + 12);
+            if (level == SOL_SOCKET && type == SCM_CREDENTIALS && length >= 28)
+                senderPid = control.getInt(offset + 16);
+            if (level == SOL_SOCKET && type == SCM_RIGHTS)
+            {
+                for (long at = offset + 16; at + 4 <= offset + length; at += 4, fds++)
+                    LIBC.close(control.getInt(at));
+            }
+            offset += (length + 7) & ~7L;
+        }
+        return new Message(new String(bytes, StandardCharsets.UTF_8), senderPid, fds);
     }
 
     /** @return the next message that has {@code key}, skipping none: fails if another message comes first */

@@ -44,23 +44,29 @@ class SupervisorTest
     }
 
     /**
-     * Start, a successful restart, a failed restart and a stop, as systemd with NotifyAccess=main would receive them:
-     * every message must come from the process that is the main pid at that moment.
+     * Start, a successful restart and a stop, as systemd with NotifyAccess=main would receive them: every message comes
+     * from the process that is the main pid at that moment, and the handover goes through the PID file, never MAINPID=
+     * (what systemd itself makes of this is in the systemd suite: it.systemd).
      */
     @Test
-    void notificationsFollowTheMainPidThroughASuccessfulRestart() throws Exception
+    void notificationsComeFromTheMainPidOnlyAndTheHandoverFollowsThePidFile() throws Exception
     {
         Path dir = Files.createTempDirectory("jg-notify");
         try (NotifySocket notify = NotifySocket.bind(dir.resolve("notify.sock").toString()))
         {
             int port = FreePorts.ipv4();
-            start(port, ExampleProcess.builder().env("NOTIFY_SOCKET", notify.address()));
+            Path pidFile = dir.resolve("app.pid");
+            start(port, ExampleProcess.builder().env("NOTIFY_SOCKET", notify.address()), "--pid-file", pidFile.toString(), "--fd-store");
             ExampleStatus first = processes.status(port);
 
             NotifySocket.Message ready = notify.expect("READY", NOTIFY);
             assertEquals(first.pid(), ready.senderPid(), ready.toString());
             assertEquals("1", ready.get("READY"));
-            assertEquals(String.valueOf(first.pid()), ready.get("MAINPID"));
+            assertNull(ready.get("MAINPID"), ready.toString());
+            NotifySocket.Message stored = notify.expect("FDSTORE", NOTIFY);
+            assertEquals(first.pid(), stored.senderPid());
+            assertEquals("port-" + port, stored.get("FDNAME"), stored.toString());
+            assertEquals(1, stored.fds(), "the listening socket travels with FDSTORE=1 (SCM_RIGHTS): " + stored);
 
             long beforeHup = System.nanoTime() / 1000;
             assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
@@ -69,22 +75,21 @@ class SupervisorTest
             long monotonic = Long.parseLong(reloading.get("MONOTONIC_USEC"));
             assertTrue(monotonic >= beforeHup && monotonic <= System.nanoTime() / 1000, "MONOTONIC_USEC on CLOCK_MONOTONIC: " + reloading);
 
-            NotifySocket.Message mainPid = notify.expect("MAINPID", NOTIFY);
-            assertEquals(first.pid(), mainPid.senderPid(), "the old main hands MAINPID over: " + mainPid);
-            int childPid = Integer.parseInt(mainPid.get("MAINPID"));
-            assertFalse(mainPid.fields().containsKey("READY"), mainPid.toString());
-
-            NotifySocket.Message childReady = notify.expect("READY", NOTIFY);
-            assertEquals(childPid, childReady.senderPid(), "READY=1 comes from the new main pid, after MAINPID: " + childReady);
+            NotifySocket.Message reloaded = notify.expect("READY", NOTIFY);
+            assertEquals(first.pid(), reloaded.senderPid(), "the old main ends the reload once the replacement serves: " + reloaded);
+            assertNull(reloaded.get("MAINPID"), reloaded.toString());
+            assertTrue(reloaded.get("STATUS").startsWith("Restart 1 of pid " + first.pid() + " succeeded: pid "), reloaded.toString());
             ExampleStatus second = Restarts.awaitGeneration(processes, port, first, HANDOFF);
-            assertEquals(childPid, second.pid());
+            assertTrue(reloaded.get("STATUS").contains("pid " + second.pid() + " serves"), reloaded.toString());
+            assertEquals(second.pid(), readPid(pidFile), "systemd re-reads PIDFile= when the old main exits");
 
             Restarts.awaitExit(first.pid(), Duration.ofSeconds(40));
-            assertNull(notify.receive(Duration.ofMillis(300)), "the drained process does not send STOPPING=1: it is not the service stopping");
+            assertNull(notify.receive(Duration.ofMillis(300)), "neither the drained process nor the replacement sends anything more " +
+                "(no STOPPING=1 from the drained one, no second READY=1, no FDSTORE from the replacement)");
 
             assertTrue(Subreaper.signal(second.pid(), 15));
             NotifySocket.Message stopping = notify.expect("STOPPING", NOTIFY);
-            assertEquals(second.pid(), stopping.senderPid());
+            assertEquals(second.pid(), stopping.senderPid(), "once its parent has exited, the replacement speaks for the service");
         }
     }
 
@@ -92,10 +97,12 @@ class SupervisorTest
     @Test
     void failedRestartReportsReadyAgainWithTheReasonOnAnAbstractSocket() throws Exception
     {
+        Path dir = Files.createTempDirectory("jg-notify");
         try (NotifySocket notify = NotifySocket.bind("@jetty-graceful-test-" + System.nanoTime()))
         {
             int port = FreePorts.ipv4();
-            start(port, ExampleProcess.builder().env("NOTIFY_SOCKET", notify.address()), "--ready-timeout", "1s", "--ready-delay", "10m");
+            start(port, ExampleProcess.builder().env("NOTIFY_SOCKET", notify.address()), "--ready-timeout", "1s", "--ready-delay", "10m",
+                "--pid-file", dir.resolve("app.pid").toString());
             ExampleStatus first = processes.status(port);
             assertEquals(first.pid(), notify.expect("READY", NOTIFY).senderPid());
 
@@ -103,12 +110,35 @@ class SupervisorTest
             assertEquals(first.pid(), notify.expect("RELOADING", NOTIFY).senderPid());
             NotifySocket.Message failed = notify.expect("READY", NOTIFY);
             assertEquals(first.pid(), failed.senderPid(), failed.toString());
-            assertEquals(String.valueOf(first.pid()), failed.get("MAINPID"));
-            assertTrue(failed.get("STATUS").startsWith("Restart failed: the replacement was not ready within the ready timeout of 1000 ms"), failed.toString());
+            assertTrue(failed.get("STATUS").startsWith("Restart 1 of pid " + first.pid() + " failed: the replacement was not ready within the ready timeout of 1000 ms"),
+                failed.toString());
             assertNull(notify.receive(Duration.ofMillis(500)), "the stopped replacement sends nothing (no STOPPING=1)");
 
             assertTrue(Subreaper.signal(first.pid(), 15));
             assertEquals(first.pid(), notify.expect("STOPPING", NOTIFY).senderPid());
+        }
+    }
+
+    /** Under systemd without a PID file the handover would end the service: refused, and said so to systemd. */
+    @Test
+    void underSystemdWithoutAPidFileARestartIsRefusedWithTheFix() throws Exception
+    {
+        try (NotifySocket notify = NotifySocket.bind("@jetty-graceful-test-" + System.nanoTime()))
+        {
+            int port = FreePorts.ipv4();
+            ExampleProcess process = processes.start(ExampleProcess.builder().name("supervisor-" + port).outputOutlivesProcess()
+                .env("NOTIFY_SOCKET", notify.address()).args("--host", "127.0.0.1", "--port", String.valueOf(port)));
+            process.servingPid(START);
+            ExampleStatus first = processes.status(port);
+            notify.expect("READY", NOTIFY);
+
+            assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
+            NotifySocket.Message refused = notify.expect("RELOADING", NOTIFY);
+            assertEquals("1", refused.get("READY"), "a refusal ends the reload job at once: " + refused);
+            assertTrue(refused.get("STATUS").contains("refused: running under systemd (NOTIFY_SOCKET is set) without a PID file"), refused.toString());
+            assertTrue(refused.get("STATUS").contains("PIDFile="), refused.toString());
+            assertTrue(process.output().contains("without a PID file: restarts will be refused"), process.output());
+            assertEquals(first.pid(), processes.status(port).pid(), "still serving");
         }
     }
 
