@@ -40,11 +40,43 @@ final class Reloads
         return now;
     }
 
-    /** Polls {@code systemctl show -p StatusText} until it contains {@code text}. */
-    static String awaitStatusText(AppService app, String text)
+    /**
+     * Polls /status until the replacement of {@code previous} answers, for scenarios about what happens next (the
+     * strict check that reload returns only once the replacement serves is {@link #servingAfterReload}).
+     */
+    static ExampleStatus awaitReplacement(AppService app, ExampleStatus previous)
     {
-        Restarts.await(() -> app.property("StatusText").contains(text), Duration.ofSeconds(30),
-            "StatusText of " + UnitFiles.SERVICE + " to contain \"" + text + "\" (it is \"" + app.property("StatusText") + "\")");
+        Restarts.await(() -> statusPid(app) != previous.pid(), Duration.ofSeconds(60), "a replacement of pid " + previous.pid() + " to answer");
+        try
+        {
+            ExampleStatus now = app.status();
+            assertEquals(previous.generation() + 1, now.generation(), now.json());
+            return now;
+        }
+        catch (IOException x)
+        {
+            throw new java.io.UncheckedIOException(x);
+        }
+    }
+
+    private static long statusPid(AppService app)
+    {
+        try
+        {
+            return app.status().pid();
+        }
+        catch (IOException x)
+        {
+            return -1;
+        }
+    }
+
+    /** Polls {@code systemctl show -p StatusText} until it matches {@code regex}; @return the text */
+    static String awaitStatusText(AppService app, String regex)
+    {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        Restarts.await(() -> pattern.matcher(app.property("StatusText")).find(), Duration.ofSeconds(30),
+            "StatusText of " + UnitFiles.SERVICE + " to match /" + regex + "/ (it is \"" + app.property("StatusText") + "\")");
         String status = app.property("StatusText");
         System.out.println("[systemd] StatusText: " + status);
         return status;

@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SystemdFdStoreTest
 {
     private static final int CLIENTS = 4;
+    /** A connection waits in the backlog while the new JVM starts: on a loaded 2-core machine that took over 10 s. */
+    private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(45);
 
     @RegisterExtension
     final SystemdMachines machines = new SystemdMachines();
@@ -60,7 +62,7 @@ class SystemdFdStoreTest
                     "the listening socket in the fd store (NFileDescriptorStore is " + app.property("NFileDescriptorStore") + ")");
             LoadGenerator.Summary summary;
             try (LoadGenerator load = LoadGenerator.builder(app.port()).keepAliveClients(0).newConnectionClients(CLIENTS)
-                .maxRequests(500_000).maxDuration(Duration.ofSeconds(90)).start())
+                .timeout(CLIENT_TIMEOUT).maxRequests(500_000).maxDuration(Duration.ofSeconds(90)).start())
             {
                 assertTrue(load.awaitCompleted(300, Duration.ofSeconds(30)), "load did not get going: " + load.summary());
                 long start = System.nanoTime();
