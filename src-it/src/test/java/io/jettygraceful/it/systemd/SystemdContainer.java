@@ -84,6 +84,7 @@ public final class SystemdContainer implements AutoCloseable
         try
         {
             Path root = DebianRootfs.ensureLocked(suite);
+            endOrphans(suite);
             Files.createDirectories(logDir);
             container = new SystemdContainer(suite, name, root, logDir.resolve(name + ".console.log"), lock, cgroupDirs(name));
             BOOTED.add(container);
@@ -108,6 +109,54 @@ public final class SystemdContainer implements AutoCloseable
             container.close();
         else
             release(lock);
+    }
+
+    /**
+     * Ends containers of {@code suite} whose test JVM died without closing them (killed, so no shutdown hook ran): their
+     * cgroup directories are named after that JVM's pid. Every process in such a cgroup is one of the container's
+     * (systemd-nspawn and what runs inside), started by a test. Called with the rootfs lock held.
+     */
+    private static void endOrphans(Suite suite)
+    {
+        String prefix = "jg-" + suite.codename + "-";
+        for (Path hierarchy : cgroupDirs("x").stream().map(Path::getParent).toList())
+        {
+            try (Stream<Path> entries = Files.list(hierarchy))
+            {
+                for (Path cgroup : entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList())
+                {
+                    String[] parts = cgroup.getFileName().toString().split("-");
+                    long owner = parts.length == 4 && parts[2].matches("\\d+") ? Long.parseLong(parts[2]) : -1;
+                    if (owner == ProcessHandle.current().pid() || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false))
+                        continue;
+                    System.err.println("[systemd] ending " + cgroup + ": a container left booted by test JVM " + owner + ", which is gone");
+                    for (long pid : pidsIn(cgroup))
+                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    removeCgroup(cgroup, cgroup.getFileName().toString());
+                }
+            }
+            catch (IOException x)
+            {
+                System.err.println("[systemd] cannot look for containers left booted in " + hierarchy + ": " + x);
+            }
+        }
+    }
+
+    private static List<Long> pidsIn(Path cgroup) throws IOException
+    {
+        List<Long> pids = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(cgroup))
+        {
+            for (Path procs : walk.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList())
+            {
+                for (String line : Files.readAllLines(procs))
+                {
+                    if (!line.isBlank())
+                        pids.add(Long.parseLong(line.trim()));
+                }
+            }
+        }
+        return pids;
     }
 
     private void start(Path java, Path appDir) throws IOException
@@ -341,7 +390,7 @@ public final class SystemdContainer implements AutoCloseable
             if (nspawn != null)
                 powerOff();
             for (Path cgroup : cgroups)
-                removeCgroup(cgroup);
+                removeCgroup(cgroup, name);
         }
         finally
         {
@@ -371,7 +420,7 @@ public final class SystemdContainer implements AutoCloseable
     }
 
     /** cgroupfs directories go with rmdir only, deepest first; processes still exiting keep them busy for a moment. */
-    private void removeCgroup(Path cgroup)
+    private static void removeCgroup(Path cgroup, String name)
     {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (Files.isDirectory(cgroup))
