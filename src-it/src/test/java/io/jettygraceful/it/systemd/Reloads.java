@@ -13,6 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Assertions around {@code systemctl reload} of an {@link AppService}. */
 final class Reloads
 {
+    /** How long a handover (start of the replacement, drain and exit of the old process) may take on a loaded machine. */
+    static final Duration HANDOVER = Duration.ofSeconds(60);
+
     private Reloads()
     {
     }
@@ -26,6 +29,19 @@ final class Reloads
         System.out.println("[systemd] " + app.container().suite() + " systemctl reload (pid " + serving.pid() + ", generation " +
             serving.generation() + ") returned " + reload.exit() + " after " + ms + " ms");
         assertTrue(reload.ok(), "systemctl reload: " + reload + "\n" + app.journal());
+    }
+
+    /**
+     * One reload as a deploy script sees it: {@code systemctl reload} exits 0, a fresh connection right after is answered
+     * by the replacement ({@link #servingAfterReload}), and MainPID follows it once the old process has drained and exited.
+     * @return the replacement's status
+     */
+    static ExampleStatus reloadAndFollow(AppService app, ExampleStatus serving) throws IOException
+    {
+        reloadOk(app, serving);
+        ExampleStatus replacement = servingAfterReload(app, serving);
+        app.awaitMainPid(replacement.pid(), HANDOVER);
+        return replacement;
     }
 
     /**

@@ -25,8 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SystemdReloadTest
 {
-    static final Duration HANDOVER = Duration.ofSeconds(60);
-
     @RegisterExtension
     final SystemdMachines machines = new SystemdMachines();
 
@@ -70,9 +68,7 @@ class SystemdReloadTest
             .maxRequests(200_000).maxDuration(Duration.ofSeconds(90)).start())
         {
             assertTrue(load.awaitCompleted(200, Duration.ofSeconds(30)), "load did not get going: " + load.summary());
-            Reloads.reloadOk(app, first);
-            ExampleStatus second = Reloads.servingAfterReload(app, first);
-            app.awaitMainPid(second.pid(), HANDOVER);
+            ExampleStatus second = Reloads.reloadAndFollow(app, first);
             long done = load.completed();
             assertTrue(load.awaitCompleted(done + 200, Duration.ofSeconds(30)), "load stalled after the reload: " + load.summary());
             LoadGenerator.Summary summary = load.stop();
@@ -91,9 +87,7 @@ class SystemdReloadTest
         ExampleStatus current = app.start();
         for (int i = 0; i < 5; i++)
         {
-            Reloads.reloadOk(app, current);
-            current = Reloads.servingAfterReload(app, current);
-            app.awaitMainPid(current.pid(), HANDOVER);
+            current = Reloads.reloadAndFollow(app, current);
         }
         assertEquals(6, current.generation(), current.json());
 
@@ -123,7 +117,7 @@ class SystemdReloadTest
         deploy(appDir, Files.readAllBytes(Jdks.exampleJar()));
         Reloads.reloadOk(app, good);
         ExampleStatus fixed = Reloads.awaitReplacement(app, good);
-        app.awaitMainPid(fixed.pid(), HANDOVER);
+        app.awaitMainPid(fixed.pid(), Reloads.HANDOVER);
         app.assertCleanJournal("Serving pid=" + fixed.pid());
     }
 
@@ -135,12 +129,12 @@ class SystemdReloadTest
         ExampleStatus first = app.start();
         Reloads.reloadOk(app, first);
         ExampleStatus second = Reloads.awaitReplacement(app, first);
-        app.awaitMainPid(second.pid(), HANDOVER);
+        app.awaitMainPid(second.pid(), Reloads.HANDOVER);
 
         Tools.Result kill = app.container().exec(Duration.ofSeconds(10), "kill", "-KILL", String.valueOf(second.pid()));
         assertTrue(kill.ok(), kill.toString());
 
-        io.jettygraceful.it.Restarts.await(() -> app.mainPid() != second.pid() && app.mainPid() != 0, HANDOVER,
+        io.jettygraceful.it.Restarts.await(() -> app.mainPid() != second.pid() && app.mainPid() != 0, Reloads.HANDOVER,
             "systemd to start " + UnitFiles.SERVICE + " again after its main process " + second.pid() + " was killed");
         ExampleStatus restarted = app.awaitServing();
         assertNotEquals(second.pid(), restarted.pid());

@@ -62,9 +62,7 @@ class SystemdSocketUnitTest
             for (int i = 0; i < RELOADS; i++)
             {
                 assertTrue(load.awaitCompleted(load.completed() + 200, Duration.ofSeconds(30)), "load stalled: " + load.summary());
-                Reloads.reloadOk(app, current);
-                current = Reloads.servingAfterReload(app, current);
-                app.awaitMainPid(current.pid(), SystemdReloadTest.HANDOVER);
+                current = Reloads.reloadAndFollow(app, current);
             }
             LoadGenerator.Summary summary = load.stop();
             System.out.println("[systemd] " + setup + " " + RELOADS + " reloads under load: " + summary);
@@ -89,7 +87,7 @@ class SystemdSocketUnitTest
         ExampleStatus second = Reloads.servingAfterReload(app, first);
         assertEquals(2, second.inherited(), "the replacement inherited both sockets: " + second.json());
         assertEquals(second.pid(), adminStatus(app).pid(), "the admin socket is served by the replacement too");
-        app.awaitMainPid(second.pid(), SystemdReloadTest.HANDOVER);
+        app.awaitMainPid(second.pid(), Reloads.HANDOVER);
 
         Reloads.stopAnswersTheRequestInFlight(app);
         app.assertCleanJournal("Stopped app|Deactivated successfully");
