@@ -44,9 +44,14 @@ etc/jetty-graceful-restart.xml
 ## relative to $JETTY_BASE (default: unset, no file). Restart with: kill -HUP $(cat FILE)
 # jetty.graceful.restart.pidFile=graceful.pid
 
-## Speak systemd's notify protocol (READY=1, RELOADING=1, MAINPID=) when NOTIFY_SOCKET is set
-## (default true).
+## Speak systemd's notify protocol (READY=1, RELOADING=1, STATUS=) when NOTIFY_SOCKET is set
+## (default true). Under systemd a restart needs pidFile, the unit's PIDFile= path.
 # jetty.graceful.restart.systemdNotify=true
+
+## Keep the listening sockets this JVM bound in systemd's fd store (the unit needs
+## FileDescriptorStoreMax=), so they stay open across systemctl restart (default false;
+## on by itself when systemd 254+ sets $FDSTORE).
+# jetty.graceful.restart.systemdFdStore=false
 
 ## Exit the JVM once drained (default true). false only stops the server.
 # jetty.graceful.restart.exitAfterDrain=true

@@ -2,13 +2,15 @@ package io.jettygraceful;
 
 import java.io.IOException;
 import java.net.JarURLConnection;
-import java.net.URL;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -17,91 +19,118 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads every class of this library while the jar it came from is still the one the JVM opened. The JDK reads a jar's
- * directory once, when it opens it, and each class's bytes only when the class is first used; a jar overwritten in
- * place afterwards ({@code cp new.jar app.jar}, the most common deploy) then fails those reads, and a restart, whose
- * classes are used for the first time when the restart is triggered, would die of a {@link NoClassDefFoundError}.
- * With every class loaded up front, the restart path no longer reads the jar (the application's own lazily loaded
- * classes still do: deploy by rename).
+ * Loads the classes a restart needs while the jars they come from are still the ones the JVM opened. The JDK reads a
+ * jar's directory once, when it opens it, and each class's bytes only when the class is first used; a jar overwritten
+ * in place afterwards ({@code cp new.jar app.jar}, the most common deploy) then fails those reads. A restart uses many
+ * classes for the first time (this library's handoff, and Jetty's code that closes connections and stops the server),
+ * so without this it would die of a {@link NoClassDefFoundError} half way, in the old process.
+ *
+ * <p>What is loaded: every class of this library, and every Jetty class ({@code org.eclipse.jetty.*}) in the jars
+ * (or class directories) that hold Jetty's server, io, util and http classes: about 1,400 classes when all of them are
+ * in one shaded application jar. Classes are loaded, not initialized: no static initializer runs. The application's
+ * own lazily loaded classes are not covered: deploy by rename.</p>
  */
 final class ClassPreloader
 {
     private static final Logger LOG = LoggerFactory.getLogger(ClassPreloader.class);
-    private static final String PACKAGE_PATH = "io/jettygraceful/";
+
+    /** A class whose jar (or class directory) is listed, and the package prefix ({@code a/b/}) of what to load from it. */
+    record Source(Class<?> anchor, String packagePath)
+    {
+    }
 
     private ClassPreloader()
     {
     }
 
-    /**
-     * @return the names of the classes loaded (all of this library found beside {@code anchor}); empty when the code
-     * source cannot be listed, which is logged and otherwise harmless
-     */
-    static List<String> preload(Class<?> anchor)
+    /** This library, and the Jetty modules a restart's handoff and drain run through. */
+    static List<Source> restartPath()
     {
-        List<String> names = new ArrayList<>();
-        try
+        return List.of(
+            new Source(GracefulRestart.class, "io/jettygraceful/"),
+            new Source(org.eclipse.jetty.server.Server.class, "org/eclipse/jetty/"),
+            new Source(org.eclipse.jetty.io.ManagedSelector.class, "org/eclipse/jetty/"),
+            new Source(org.eclipse.jetty.util.component.Graceful.class, "org/eclipse/jetty/"),
+            new Source(org.eclipse.jetty.http.HttpField.class, "org/eclipse/jetty/"));
+    }
+
+    /**
+     * @return the names of the classes loaded; a source that cannot be listed is logged (debug) and skipped, a class
+     * that cannot be loaded (a missing optional dependency) likewise
+     */
+    static List<String> preload(List<Source> sources)
+    {
+        Set<String> names = new LinkedHashSet<>();
+        Set<String> listed = new LinkedHashSet<>();
+        List<String> loaded = new ArrayList<>();
+        for (Source source : sources)
         {
-            URL self = anchor.getResource(anchor.getSimpleName() + ".class");
+            URL self = source.anchor().getResource(source.anchor().getSimpleName() + ".class");
             if (self == null)
-                return names;
-            if ("jar".equals(self.getProtocol()))
-            {
-                // plain jars and nested ones (Spring Boot's executable jars) alike, through the loader's own handler
-                JarURLConnection connection = (JarURLConnection)self.openConnection();
-                connection.setUseCaches(false);
-                try (JarFile jar = connection.getJarFile())
-                {
-                    Enumeration<JarEntry> entries = jar.entries();
-                    while (entries.hasMoreElements())
-                        addIfClass(entries.nextElement().getName(), names);
-                }
-            }
-            else if ("file".equals(self.getProtocol()))
-            {
-                Path classFile = Path.of(self.toURI());
-                Path root = classFile;
-                for (int i = 0; i <= anchor.getName().chars().filter(c -> c == '.').count(); i++)
-                    root = root.getParent();
-                listDirectory(root, names);
-            }
-        }
-        catch (IOException | URISyntaxException | RuntimeException x)
-        {
-            LOG.debug("Cannot list this library's classes to preload them: {}", x.toString());
-            return names;
-        }
-        ClassLoader loader = anchor.getClassLoader();
-        List<String> loaded = new ArrayList<>(names.size());
-        for (String name : names)
-        {
+                continue;
+            String container = self.toString().substring(0, self.toString().length() - source.anchor().getName().length() - ".class".length());
+            if (!listed.add(container + "|" + source.packagePath()))
+                continue;
+            List<String> found = new ArrayList<>();
             try
             {
-                Class.forName(name, false, loader);
-                loaded.add(name);
+                list(source, self, found);
             }
-            catch (Throwable x)
+            catch (IOException | URISyntaxException | RuntimeException x)
             {
-                LOG.debug("Preloading {} failed: {}", name, x.toString());
+                LOG.debug("Cannot list {} to preload its classes: {}", container, x.toString());
+            }
+            for (String name : found)
+            {
+                if (!names.add(name))
+                    continue;
+                try
+                {
+                    Class.forName(name, false, source.anchor().getClassLoader());
+                    loaded.add(name);
+                }
+                catch (Throwable x)
+                {
+                    LOG.debug("Preloading {} failed: {}", name, x.toString());
+                }
             }
         }
         return loaded;
     }
 
-    private static void listDirectory(Path root, List<String> names) throws IOException
+    private static void list(Source source, URL self, List<String> names) throws IOException, URISyntaxException
     {
-        Path packageDir = root.resolve(PACKAGE_PATH);
-        if (!Files.isDirectory(packageDir))
-            return;
-        try (Stream<Path> files = Files.walk(packageDir))
+        if ("jar".equals(self.getProtocol()))
         {
-            files.forEach(file -> addIfClass(root.relativize(file).toString().replace(java.io.File.separatorChar, '/'), names));
+            // plain jars and nested ones (Spring Boot's executable jars) alike, through the loader's own handler
+            JarURLConnection connection = (JarURLConnection)self.openConnection();
+            connection.setUseCaches(false);
+            try (JarFile jar = connection.getJarFile())
+            {
+                Enumeration<JarEntry> entries = jar.entries();
+                while (entries.hasMoreElements())
+                    addIfClass(entries.nextElement().getName(), source.packagePath(), names);
+            }
+        }
+        else if ("file".equals(self.getProtocol()))
+        {
+            Path root = Path.of(self.toURI());
+            for (long i = 0, dots = source.anchor().getName().chars().filter(c -> c == '.').count(); i <= dots; i++)
+                root = root.getParent();
+            Path packageDir = root.resolve(source.packagePath());
+            if (!Files.isDirectory(packageDir))
+                return;
+            Path base = root;
+            try (Stream<Path> files = Files.walk(packageDir))
+            {
+                files.forEach(file -> addIfClass(base.relativize(file).toString().replace(java.io.File.separatorChar, '/'), source.packagePath(), names));
+            }
         }
     }
 
-    private static void addIfClass(String entry, List<String> names)
+    private static void addIfClass(String entry, String packagePath, List<String> names)
     {
-        if (entry.startsWith(PACKAGE_PATH) && entry.endsWith(".class") && !entry.endsWith("module-info.class"))
+        if (entry.startsWith(packagePath) && entry.endsWith(".class") && !entry.endsWith("module-info.class") && !entry.startsWith("META-INF/"))
             names.add(entry.substring(0, entry.length() - ".class".length()).replace('/', '.'));
     }
 }

@@ -80,6 +80,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean handedOff;
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
+    private volatile Thread preloader;
 
     public GracefulRestart(@Name("server") Server server)
     {
@@ -393,10 +394,21 @@ public class GracefulRestart extends AbstractLifeCycle
         if (kept != null)
             kept.uninstall(); // kept installed by a stop after a handover (see doStop): start from the JVM's handling again
         os = Os.current();
-        // Before a deploy can overwrite the jar in place: the restart path must never need to read it again.
-        ClassPreloader.preload(GracefulRestart.class);
-        if (os != null)
-            os.warmUp();
+        // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
+        // background, so as not to delay the start; a restart waits for it (startRestart).
+        Os warm = os;
+        Thread preload = new Thread(() ->
+        {
+            long start = System.nanoTime();
+            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            if (warm != null)
+                warm.warmUp();
+            LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
+        }, "graceful-preload");
+        preload.setDaemon(true);
+        preload.setPriority(Thread.MIN_PRIORITY);
+        preloader = preload;
+        preload.start();
         registry = InheritedSockets.get();
         serving = false;
         handedOff = false;
@@ -616,8 +628,11 @@ public class GracefulRestart extends AbstractLifeCycle
         return CompletableFuture.completedFuture(outcome);
     }
 
-    private CompletableFuture<RestartOutcome> startRestart()
+    private CompletableFuture<RestartOutcome> startRestart() throws InterruptedException
     {
+        Thread preload = preloader;
+        if (preload != null)
+            preload.join(10_000L);
         String refusal = refusal();
         if (refusal != null)
             return refuse(refusal);
@@ -767,7 +782,26 @@ public class GracefulRestart extends AbstractLifeCycle
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         result.complete(outcome);
         listeners.outcome(outcome);
-        drainAndExit(connectors, outcome, attempt);
+        try
+        {
+            drainAndExit(connectors, outcome, attempt);
+        }
+        catch (Throwable x)
+        {
+            // The replacement serves: whatever broke the drain, this process must not linger with a dead restart thread.
+            LOG.error("Drain failed after the handover to pid {}: {}; stopping and exiting anyway", outcome.childPid(), x.toString());
+            try
+            {
+                server.stop();
+            }
+            catch (Throwable ignored)
+            {
+                // exiting regardless
+            }
+            inProgress.set(null);
+            if (exitAfterDrain)
+                System.exit(0);
+        }
     }
 
     /**

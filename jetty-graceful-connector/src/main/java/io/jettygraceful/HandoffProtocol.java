@@ -41,9 +41,9 @@ package io.jettygraceful;
  *   <li>parent to child: {@value #GO}: start accepting. Both processes now accept from the same sockets.</li>
  *   <li>child to parent: {@value #SERVING}, once its connectors accept. Only now does the parent commit: a child
  *       that dies before this line leaves the parent serving as before.</li>
- *   <li>parent to child: {@value #DONE}, after the parent has pointed supervisors at the child (PID file, then
- *       systemd {@code MAINPID}). The parent then stops accepting, drains and exits; the child announces itself
- *       (systemd {@code READY=1}) and may restart in turn.</li>
+ *   <li>parent to child: {@value #DONE}, after the parent has pointed supervisors at the child (the PID file). The
+ *       parent then tells systemd the reload is done ({@code READY=1}), stops accepting, drains and exits; the child
+ *       may restart in turn.</li>
  * </ol>
  * End of stream at any point means the other side died. A child that sees it starts (or keeps) accepting and
  * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving. A child
@@ -60,6 +60,32 @@ package io.jettygraceful;
  * {@code server.stop()}) ends the handoff the same way, within 200 ms, and only then lets its JVM exit: a stop stops
  * the service, and the child never finds its parent gone. (A stop that comes after {@value #DONE} finds a process
  * that has already handed over: it drains, and the child serves on as the main process.)
+ *
+ * <h2>Under systemd: the handover follows {@code PIDFile=}, not {@code MAINPID=}</h2>
+ * The old process stays the service's main pid until it exits. It sends {@code RELOADING=1} when a restart begins and
+ * {@code READY=1} once the child serves (with {@code STATUS=Restart <n> of pid <pid> succeeded|failed|refused: ...});
+ * it writes the child's pid to the PID file before {@value #DONE}, drains and exits. systemd then re-reads
+ * {@code PIDFile=} ("Main PID changing") and finds the child, which the kernel reparented to the service manager when
+ * the old process exited, before systemd heard of that exit: systemd supervises its own child, so {@code systemctl
+ * stop} sends it SIGTERM and waits while it drains, and {@code Restart=on-failure} sees it crash. The child sends
+ * nothing to systemd while its parent lives (it would be rejected under {@code NotifyAccess=main}); it speaks for the
+ * service once {@code getppid()} shows its parent gone. A restart under systemd needs a PID file; without one it is
+ * refused, saying so.
+ *
+ * <p>Why not {@code MAINPID=<child>}, the obvious way: measured with systemd 252 and 257, a main pid that is not
+ * systemd's child is "supervised" but not waited for: {@code systemctl stop} SIGKILLs it at once, in-flight requests
+ * are lost and the unit ends {@code failed}. Making the child systemd's child before {@code MAINPID=} needs an
+ * intermediate process that spawns it and exits (a shell, or {@code setsid --fork}: none in a distroless image; a JVM
+ * cannot fork safely) and costs the parent its {@code waitpid()} on the child, which the take-back below and every exit
+ * status in the outcome rely on. Keeping the old process the main pid keeps both, and needs nothing but the PID file.
+ * The price: until the old process has exited (its drain, at least the take-back window), a reload reaches the old
+ * process, which refuses it with a reason ({@code jetty-graceful-reload} therefore returns only once systemd follows the
+ * new main pid, so scripted deploys never meet that window).</p>
+ *
+ * <p>The fd store: a first generation that bound its sockets itself sends each with {@code FDSTORE=1} and
+ * {@code FDNAME=} (SCM_RIGHTS) once it serves, when enabled. systemd then keeps them open across {@code systemctl
+ * restart} and crashes, and passes them back in {@code LISTEN_FDS}/{@code LISTEN_FDNAMES}, with {@code LISTEN_PID},
+ * to the next start, which adopts them like a socket unit's. Sockets that came from systemd are never stored again.</p>
  *
  * <h2>Who closes what</h2>
  * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the

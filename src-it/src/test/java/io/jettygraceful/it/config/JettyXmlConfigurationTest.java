@@ -92,6 +92,7 @@ class JettyXmlConfigurationTest
         assertEquals(5000, restart.getKillGraceMillis());
         assertNull(restart.getPidFile());
         assertTrue(restart.isSystemdNotify());
+        assertFalse(restart.isSystemdFdStore());
         assertTrue(restart.isExitAfterDrain());
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
@@ -115,6 +116,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.killGrace", "1500");
         properties.put("jetty.graceful.restart.pidFile", pidFile.toString());
         properties.put("jetty.graceful.restart.systemdNotify", "false");
+        properties.put("jetty.graceful.restart.systemdFdStore", "true");
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
@@ -132,6 +134,7 @@ class JettyXmlConfigurationTest
         assertEquals(1500, restart.getKillGraceMillis());
         assertEquals(pidFile.toString(), restart.getPidFile());
         assertFalse(restart.isSystemdNotify());
+        assertTrue(restart.isSystemdFdStore());
         assertFalse(restart.isExitAfterDrain());
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
