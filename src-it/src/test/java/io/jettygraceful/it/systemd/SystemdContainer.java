@@ -388,7 +388,11 @@ public final class SystemdContainer implements AutoCloseable
         try
         {
             if (nspawn != null)
+            {
+                long start = System.nanoTime();
                 powerOff();
+                System.out.println("[systemd] " + name + " powered off in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+            }
             for (Path cgroup : cgroups)
                 removeCgroup(cgroup, name);
         }

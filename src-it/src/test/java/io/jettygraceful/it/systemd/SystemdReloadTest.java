@@ -22,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The reload units users copy (docs/systemd/notify, notify-reload) under a real systemd, 252 and 257: start, reload
  * under load, reloads then a stop with a request in flight, a broken deploy, a crashed replacement. Every scenario
  * ends by checking the journal for the lines that mean systemd does not supervise the serving JVM as its own.
+ * Everything runs on JDK 17; reloads then a stop also on JDK 25 (the socket tests run JDK 25 too).
  */
 class SystemdReloadTest
 {
