@@ -5,13 +5,20 @@
 Enables an HTTP connector that serves on a listening socket inherited from
 systemd (socket activation: LISTEN_FDS) or from a jetty-graceful restart, and
 binds host:port like the http module when none was inherited.
-Use it instead of the http module, not together with it on the same port.
+It takes the place of the http module: it provides http (so modules that
+depend on http, e.g. http-forwarded, proxy-protocol, http2c, use it, and the
+http module cannot be enabled beside it), registers its connector as
+httpConnector (what those modules configure), and reads the http module's
+jetty.http.* properties when the jetty.graceful.http.* ones are not set.
 Add the graceful-restart module for zero-downtime restarts on SIGHUP.
 
 [tags]
 connector
 http
 graceful
+
+[provides]
+http
 
 [depend]
 server
@@ -39,7 +46,10 @@ etc/jetty-graceful-http.xml
 
 [ini-template]
 # tag::documentation[]
-### Inherited-socket HTTP connector (jetty-graceful)
+### Inherited-socket HTTP connector (jetty-graceful), in place of the http module
+
+## Every jetty.graceful.http.X below that is also an http module property falls back to
+## jetty.http.X (e.g. jetty.http.port), then to the default shown, the http module's.
 
 ## Name of the inherited socket to adopt: systemd's FileDescriptorName= (LISTEN_FDNAMES).
 ## Unset (default): the first inherited socket not yet adopted, in fd order.
@@ -68,9 +78,21 @@ etc/jetty-graceful-http.xml
 ## Listen backlog when binding (default 0: the platform's default).
 # jetty.graceful.http.acceptQueueSize=0
 
+## Thread priority delta of the acceptor threads (default 0).
+# jetty.graceful.http.acceptorPriorityDelta=0
+
 ## SO_REUSEADDR when binding (default true).
 # jetty.graceful.http.reuseAddress=true
 
+## SO_REUSEPORT when binding (default false). Not needed for restarts: the socket is handed over.
+# jetty.graceful.http.reusePort=false
+
 ## TCP_NODELAY on accepted connections (default true).
 # jetty.graceful.http.acceptedTcpNoDelay=true
+
+## SO_RCVBUF of accepted connections (default -1: the platform's default).
+# jetty.graceful.http.acceptedReceiveBufferSize=-1
+
+## SO_SNDBUF of accepted connections (default -1: the platform's default).
+# jetty.graceful.http.acceptedSendBufferSize=-1
 # end::documentation[]

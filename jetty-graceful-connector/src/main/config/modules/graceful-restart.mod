@@ -27,6 +27,8 @@ etc/jetty-graceful-restart.xml
 
 ## Signal that starts a restart: HUP (default), USR1, or none (restart only through
 ## JMX / the API). USR2 works but breaks the JVM's suspend/resume (JFR sampling).
+## A signal ignored when the JVM started (nohup, trap '' HUP) is taken anyway, with a
+## warning in the log; use USR1 to keep hangups ignored.
 # jetty.graceful.restart.signal=HUP
 
 ## Milliseconds the replacement may take to start and report ready before it is
@@ -40,8 +42,10 @@ etc/jetty-graceful-restart.xml
 ## Milliseconds a failed replacement gets to exit after SIGTERM before SIGKILL (default 5000).
 # jetty.graceful.restart.killGrace=5000
 
-## File that always holds the pid of the serving JVM, written atomically; a relative path is
-## relative to $JETTY_BASE (default: unset, no file). Restart with: kill -HUP $(cat FILE)
+## File that always holds the pid of the serving JVM, written atomically (default: unset, no
+## file). A relative path is relative to the working directory of the JVM (where start.jar was
+## started, which every replacement keeps), not to $JETTY_BASE: give an absolute path, or
+## start from $JETTY_BASE. Restart with: kill -HUP $(cat FILE)
 # jetty.graceful.restart.pidFile=graceful.pid
 
 ## Speak systemd's notify protocol (READY=1, RELOADING=1, STATUS=) when NOTIFY_SOCKET is set
@@ -64,4 +68,10 @@ etc/jetty-graceful-restart.xml
 ## A real stop (SIGTERM, server.stop()) drains like a handoff first: stop accepting, answer
 ## requests with Connection: close, within jetty.server.stopTimeout (default true).
 # jetty.graceful.restart.drainOnStop=true
+
+## In a container: after a handoff the first JVM stays as the container's holder (forwards
+## SIGTERM/SIGINT/SIGHUP to the serving JVM, reaps orphans, exits with the serving JVM's
+## status): auto (when it is PID 1, default), always (the child of tini, dumb-init,
+## docker run --init), never.
+# jetty.graceful.restart.holder=auto
 # end::documentation[]

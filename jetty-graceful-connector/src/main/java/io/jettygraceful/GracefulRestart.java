@@ -71,6 +71,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
     private volatile boolean systemdFdStore;
+    private volatile ContainerHolder.Mode holderMode = ContainerHolder.Mode.AUTO;
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -81,6 +82,10 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
     private volatile Thread preloader;
+    /** This process as the container's holder, or null (see {@link ContainerHolder}). */
+    private volatile ContainerHolder holder;
+    /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
+    private volatile HolderLink holderLink;
 
     public GracefulRestart(@Name("server") Server server)
     {
@@ -201,7 +206,8 @@ public class GracefulRestart extends AbstractLifeCycle
 
     /**
      * @param exit whether this process calls {@code System.exit(0)} once drained (default true; shutdown hooks run).
-     *             With false it only stops the server, and the application decides.
+     *             With false it only stops the server, and the application decides. A container holder
+     *             ({@link #setHolder(String)}) neither exits nor returns after the drain: it holds.
      */
     public void setExitAfterDrain(boolean exit)
     {
@@ -309,6 +315,32 @@ public class GracefulRestart extends AbstractLifeCycle
         return takeBackWindow.toMillis();
     }
 
+    /**
+     * @param mode whether the first process stays after it handed over, as the container's holder ({@link ContainerHolder}):
+     *             {@code auto} (default) when this JVM is PID 1 of its PID namespace; {@code always} when it must not
+     *             exit although it is not PID 1 (the child of tini, dumb-init, {@code docker run --init}); {@code never}.
+     *             A holder forwards SIGTERM, SIGINT and SIGHUP to the serving generation, reaps orphans, and exits with
+     *             the serving generation's status. Only a first generation holds; replacements ignore the setting.
+     * @throws IllegalArgumentException for any other value, naming the three
+     */
+    public void setHolder(String mode)
+    {
+        this.holderMode = ContainerHolder.Mode.parse(mode);
+    }
+
+    @ManagedAttribute("Whether the first process stays after a handoff, as the container's holder: auto (when PID 1), always, never")
+    public String getHolder()
+    {
+        return holderMode.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @ManagedAttribute("Whether this process has handed over and now holds the container (forwards signals to the serving generation)")
+    public boolean isHolding()
+    {
+        ContainerHolder current = holder;
+        return current != null && current.isHolding();
+    }
+
     public void addRestartListener(RestartListener listener)
     {
         listeners.add(listener);
@@ -413,6 +445,11 @@ public class GracefulRestart extends AbstractLifeCycle
         serving = false;
         handedOff = false;
         drainCustomizer.stopDraining();
+        if (holderLink == null)
+        {
+            holder = ContainerHolder.forFirstProcess(os, holderMode, registry);
+            holderLink = holder != null ? holder : HolderLink.inherited(os, registry, InheritedEnvironment.original());
+        }
         if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
         {
             takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
@@ -435,9 +472,13 @@ public class GracefulRestart extends AbstractLifeCycle
         InheritedEnvironment.hideFromChildProcesses(os);
         for (InheritedServerConnector connector : connectors())
         {
-            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
-            if (http != null && !http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
-                http.getHttpConfiguration().addCustomizer(drainCustomizer);
+            // Every HttpConnectionFactory in the connector's tree, also one wrapped by another factory that holds it as a
+            // bean (Dropwizard's InstrumentedConnectionFactory), which getConnectionFactory(Class) does not see.
+            for (HttpConnectionFactory http : connector.getContainedBeans(HttpConnectionFactory.class))
+            {
+                if (!http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
+                    http.getHttpConfiguration().addCustomizer(drainCustomizer);
+            }
         }
         server.addEventListener(serverListener);
         try
@@ -448,7 +489,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 if (os == null)
                     LOG.warn("Zero-downtime restart is unsupported here ({}): SIG{} will not restart this server", Os.unsupportedReason(), SignalTrigger.normalize(signalName));
                 else
-                    trigger = SignalTrigger.install(signalName, this::onSignal);
+                    trigger = SignalTrigger.install(signalName, this::onSignal, os);
             }
         }
         catch (RuntimeException x)
@@ -591,6 +632,9 @@ public class GracefulRestart extends AbstractLifeCycle
     private void markServing()
     {
         serving = true;
+        HolderLink link = holderLink;
+        if (link != null && holder == null)
+            link.serving(os.pid());
         listeners.serving();
     }
 
@@ -663,7 +707,11 @@ public class GracefulRestart extends AbstractLifeCycle
             fds.add(connector.getAcceptFd());
         }
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
-        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady);
+        HolderLink link = holderLink;
+        int holderFd = link == null ? -1 : link.passOnFd();
+        if (holderFd >= 0)
+            env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(fds.size())));
+        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
@@ -780,6 +828,9 @@ public class GracefulRestart extends AbstractLifeCycle
         handedOff = true;
         succeeded.incrementAndGet();
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        ContainerHolder containerHolder = holder;
+        if (containerHolder != null)
+            containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
         listeners.outcome(outcome);
         try
@@ -799,6 +850,9 @@ public class GracefulRestart extends AbstractLifeCycle
                 // exiting regardless
             }
             inProgress.set(null);
+            ContainerHolder broken = holder;
+            if (broken != null)
+                broken.hold(drainTimeout); // never returns: the container still needs its holder
             if (exitAfterDrain)
                 System.exit(0);
         }
@@ -809,7 +863,8 @@ public class GracefulRestart extends AbstractLifeCycle
      * {@code Connection: close} until the connections are gone or the drain timeout has passed, while watching the
      * replacement for the take-back window ({@link #takeBack}). Then Jetty's graceful stop ends the rest (HTTP/2
      * GOAWAY, idle keep-alive connections) within what is left of the drain timeout, at least one second. Logs the
-     * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
+     * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
+     * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
      */
     private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
     {
@@ -829,6 +884,10 @@ public class GracefulRestart extends AbstractLifeCycle
         });
         if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
             return;
+        HolderLink link = holderLink;
+        if (childExit[0] != null && link != null)
+            link.ended(outcome.childPid(), childExit[0]); // the serving process ended, and nobody serves: the holder must know how
+
         int left = openConnections();
         server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
         try
@@ -844,9 +903,13 @@ public class GracefulRestart extends AbstractLifeCycle
         LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
                 "{} connection(s) open at handoff, {} left to the final stop; {}",
             os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), drainTime.toMillis(),
-            inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left, exitAfterDrain ? "exiting" : "server stopped");
+            inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left,
+            holder != null ? "holding the container" : exitAfterDrain ? "exiting" : "server stopped");
         inProgress.set(null);
         listeners.drained(outcome, drainTime);
+        ContainerHolder containerHolder = holder;
+        if (containerHolder != null)
+            containerHolder.hold(drainTimeout); // never returns: exits with the serving generation's status
         if (exitAfterDrain)
             System.exit(0);
     }
@@ -895,6 +958,11 @@ public class GracefulRestart extends AbstractLifeCycle
             return false;
         }
         handedOff = false;
+        ContainerHolder containerHolder = holder;
+        if (containerHolder != null)
+            containerHolder.stopHolding();
+        else if (holderLink != null)
+            holderLink.serving(os.pid());
         RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
             " took the sockets back", handedOver.handoffTime(), childExit);
         lastOutcome = outcome;

@@ -32,11 +32,23 @@ final class HandoffAttempt
     private final Duration readyTimeout;
     private final Duration killGrace;
     private final IntConsumer onChildServing;
+    private final int holderFd;
     private volatile int childPid;
     private volatile String abortReason;
 
     HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, IntConsumer onChildServing)
     {
+        this(os, argv, env, listenerFds, readyTimeout, killGrace, onChildServing, -1);
+    }
+
+    /**
+     * @param holderFd the container holder's channel ({@link HolderLink#passOnFd()}), passed to the child at the fd
+     *                 after the control socket ({@link HandoffProtocol#HOLDER_FD}), or -1 for none; stays owned by the caller
+     */
+    HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace,
+                   IntConsumer onChildServing, int holderFd)
+    {
+        this.holderFd = holderFd;
         this.os = os;
         this.argv = argv;
         this.env = env;
@@ -80,6 +92,8 @@ final class HandoffAttempt
             for (int i = 0; i < listenerFds.size(); i++)
                 fdMap.put(HandoffProtocol.LISTEN_FDS_START + i, listenerFds.get(i));
             fdMap.put(HandoffProtocol.LISTEN_FDS_START + listenerFds.size(), pair[1]);
+            if (holderFd >= 0)
+                fdMap.put(HandoffProtocol.holderFdOf(listenerFds.size()), holderFd);
             try
             {
                 if (abortReason != null)

@@ -11,9 +11,15 @@ package io.jettygraceful;
  *       (systemd's {@code SD_LISTEN_FDS_START} layout). Each is a dup of the parent's listener: the same socket,
  *       so connections waiting in its accept queue are served by whichever process accepts them.</li>
  *   <li>3+n: the <em>control socket</em>, one end of a Unix stream socket pair the parent created.</li>
+ *   <li>3+n+1, only under a container holder (see below): the <em>holder channel</em>.</li>
  *   <li>nothing else: the spawn closes every other fd (posix_spawn with closefrom), so no file, pipe or client
  *       connection of the parent reaches the child.</li>
  * </ul>
+ *
+ * <h2>Signals of the child</h2>
+ * An empty signal mask; every signal that was ignored when the first generation started ({@code SigIgn}, e.g.
+ * SIGHUP under nohup, SIGINT in a background job; see {@code Os.ignoredAtStart()}) ignored, every other one at its
+ * default. A restart trigger that was ignored at start is taken anyway in each generation (see SignalTrigger).
  *
  * <h2>Environment of the child</h2>
  * The parent's environment, minus {@code LISTEN_PID}, {@code LISTEN_FDS}, {@code LISTEN_FDNAMES} and every
@@ -22,7 +28,8 @@ package io.jettygraceful;
  *   <li>{@value #LISTEN_FDS} = n, {@value #LISTEN_FDNAMES} = the n names joined with {@code :} (systemd's format);</li>
  *   <li>{@value #PARENT_PID} = the parent's pid;</li>
  *   <li>{@value #CONTROL_FD} = 3+n;</li>
- *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1).</li>
+ *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1);</li>
+ *   <li>{@value #HOLDER_FD} = 3+n+1, only when the holder channel is passed.</li>
  * </ul>
  * {@code LISTEN_PID} is not set: posix_spawn cannot know the child's pid before exec. Instead the child accepts the
  * handoff only when the fd named by {@value #CONTROL_FD} is a Unix socket whose peer (SO_PEERCRED, fixed when the
@@ -87,6 +94,21 @@ package io.jettygraceful;
  * restart} and crashes, and passes them back in {@code LISTEN_FDS}/{@code LISTEN_FDNAMES}, with {@code LISTEN_PID},
  * to the next start, which adopts them like a socket unit's. Sockets that came from systemd are never stored again.</p>
  *
+ * <h2>The container holder</h2>
+ * A first process that must not exit (PID 1 of its PID namespace, or the child of tini; see {@code ContainerHolder})
+ * creates a Unix stream socket pair once, keeps one end, and passes the other to its replacement at fd 3+n+1
+ * ({@value #HOLDER_FD}); every generation passes the fd it inherited on to its own replacement the same way. Lines
+ * on it, each generation to the holder:
+ * <ul>
+ *   <li>{@value #HOLDER_SERVING} {@code <pid>}: this process serves now (a replacement once it took over, or a
+ *       replaced process that took its sockets back): the holder forwards SIGTERM, SIGINT and SIGHUP to it, and exits
+ *       with its status when it ends;</li>
+ *   <li>{@value #HOLDER_ENDED} {@code <pid> <code> <signal>}: a replaced process reaped its replacement (that one
+ *       was the serving process) and did not take the sockets back; the holder cannot reap a process that is not
+ *       its child, so this is how it learns the status.</li>
+ * </ul>
+ * A generation without that fd (no holder) sends nothing; one whose fd is not a Unix socket ignores it.
+ *
  * <h2>Who closes what</h2>
  * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the
  * handoff ends (either way). Its own listeners it closes only when it stops, which never shuts the shared socket
@@ -103,6 +125,9 @@ public final class HandoffProtocol
     public static final String PARENT_PID = "JETTY_GRACEFUL_PARENT_PID";
     public static final String CONTROL_FD = "JETTY_GRACEFUL_CONTROL_FD";
     public static final String GENERATION = "JETTY_GRACEFUL_GENERATION";
+    public static final String HOLDER_FD = "JETTY_GRACEFUL_HOLDER_FD";
+    public static final String HOLDER_SERVING = "SERVING";
+    public static final String HOLDER_ENDED = "ENDED";
     /** Prefix of every variable of this protocol: all are removed before new ones are set. */
     public static final String PREFIX = "JETTY_GRACEFUL_";
     public static final String READY = "READY";
@@ -110,6 +135,12 @@ public final class HandoffProtocol
     public static final String GO = "GO";
     public static final String SERVING = "SERVING";
     public static final String DONE = "DONE";
+
+    /** @return the holder channel's fd in a child that inherits {@code listeners} listening sockets */
+    static int holderFdOf(int listeners)
+    {
+        return LISTEN_FDS_START + listeners + 1;
+    }
 
     private HandoffProtocol()
     {

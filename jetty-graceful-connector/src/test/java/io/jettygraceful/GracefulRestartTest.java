@@ -7,10 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.os.FakeOs;
 import io.jettygraceful.os.Os;
+import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -189,9 +196,40 @@ class GracefulRestartTest
     @ValueSource(strings = {"QUIT", "TERM", "FOO", "SIGINT", "kill"})
     void unsupportedSignalIsRefusedWithTheNameAndAFix(String name)
     {
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install(name, () -> { }));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install(name, () -> { }, new FakeOs()));
 
         assertContains(x.getMessage(), name, "HUP", "USR1");
+    }
+
+    @Test
+    void aTriggerSignalIgnoredAtStartIsTakenAnywayAndIgnoredAgainWhenUninstalled() throws Exception
+    {
+        // USR1: HotSpot installs a handler for it even when it is ignored, so this JVM need not really ignore it.
+        FakeOs os = new FakeOs().ignoredAtStart(java.util.Set.of(1, 10));
+        java.util.concurrent.CountDownLatch fired = new java.util.concurrent.CountDownLatch(1);
+        SignalTrigger trigger = SignalTrigger.install("USR1", fired::countDown, os);
+        try
+        {
+            assertEquals(List.of("stopIgnoring 10"), os.events(), "only the trigger signal is taken, and before its handler is installed");
+            Signal.raise(new Signal("USR1"));
+            assertTrue(fired.await(10, TimeUnit.SECONDS), "the handler runs");
+        }
+        finally
+        {
+            trigger.uninstall();
+        }
+        // Uninstalled, the signal is ignored again, as this process started: the JVM reports SIG_IGN as the handler.
+        SignalHandler now = Signal.handle(new Signal("USR1"), SignalHandler.SIG_DFL);
+        assertSame(SignalHandler.SIG_IGN, now);
+    }
+
+    @Test
+    void aTriggerSignalIgnoredAtStartThatCannotBeTakenFailsNamingNohupAndTheFix()
+    {
+        FakeOs os = new FakeOs().ignoredAtStart(java.util.Set.of(1)).failStopIgnoring("Invalid argument");
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> SignalTrigger.install("HUP", () -> { }, os));
+
+        assertContains(x.getMessage(), "SIGHUP was ignored when this JVM started", "nohup", "trap '' HUP", "Invalid argument", "Fix:", "USR1");
     }
 
     @Test
@@ -429,5 +467,71 @@ class GracefulRestartTest
             Thread.sleep(20);
         }
         throw new AssertionError("no replacement was spawned within " + timeout.toMillis() + " ms");
+    }
+
+    // ---- drain customizer ----------------------------------------------------------------------------------------
+
+    /**
+     * A factory that wraps the HttpConnectionFactory and holds it as a bean, as Dropwizard's (metrics')
+     * InstrumentedConnectionFactory does: the requests it serves are still counted, so the drain's customizer is on.
+     */
+    @Test
+    void requestsThroughAWrappedHttpConnectionFactoryAreCounted() throws Exception
+    {
+        Server server = server();
+        HttpConnectionFactory http = new HttpConnectionFactory();
+        InheritedServerConnector connector = new InheritedServerConnector(server, 1, 1, new WrappingConnectionFactory(http));
+        connector.setHost("127.0.0.1");
+        connector.setPort(0);
+        server.addConnector(connector);
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        server.addBean(restart);
+        long[] seen = new long[1];
+        server.setHandler(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                seen[0] = restart.getRequestsInFlight();
+                callback.succeeded();
+                return true;
+            }
+        });
+        server.start();
+
+        NetTesting.httpGet(new java.net.InetSocketAddress("127.0.0.1", connector.getLocalPort()), "/");
+
+        assertEquals(1, seen[0], "the request in flight, counted by the drain customizer on the wrapped factory's configuration");
+        assertTrue(http.getHttpConfiguration().getCustomizers().stream().anyMatch(c -> c instanceof DrainCustomizer));
+    }
+
+    private static final class WrappingConnectionFactory extends org.eclipse.jetty.util.component.ContainerLifeCycle implements ConnectionFactory
+    {
+        private final ConnectionFactory wrapped;
+
+        WrappingConnectionFactory(ConnectionFactory wrapped)
+        {
+            this.wrapped = wrapped;
+            addBean(wrapped);
+        }
+
+        @Override
+        public String getProtocol()
+        {
+            return wrapped.getProtocol();
+        }
+
+        @Override
+        public List<String> getProtocols()
+        {
+            return wrapped.getProtocols();
+        }
+
+        @Override
+        public org.eclipse.jetty.io.Connection newConnection(Connector connector, org.eclipse.jetty.io.EndPoint endPoint)
+        {
+            return wrapped.newConnection(connector, endPoint);
+        }
     }
 }

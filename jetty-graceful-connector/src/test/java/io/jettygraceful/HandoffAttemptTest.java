@@ -38,6 +38,23 @@ class HandoffAttemptTest
     private final List<String> writtenAtCallback = new CopyOnWriteArrayList<>();
     private final List<Integer> servingPids = new CopyOnWriteArrayList<>();
 
+    @Test
+    void passesTheHolderChannelAfterTheControlSocketWhenThereIsOne()
+    {
+        os.listening(20, "127.0.0.1", 9000).unixPeer(30, 1);
+        childSays("FAILED not today\n");
+        childExitsOn(Os.Signal.TERM, TERMINATED);
+
+        new HandoffAttempt(os, ARGV, ENV, List.of(20), LONG, SHORT, pid -> { }, 30).run();
+
+        Map<Integer, Integer> expected = new LinkedHashMap<>();
+        expected.put(3, 20);
+        expected.put(4, childEnd());
+        expected.put(5, 30);
+        assertEquals(expected, os.spawned().get(0).fdMap(), "fd map: the listener, the control socket, then the holder channel at 3+n+1");
+        assertTrue(os.isOpen(30), "the holder channel stays open: it belongs to the caller");
+    }
+
     HandoffAttemptTest()
     {
         os.listening(10, "127.0.0.1", 8080).listening(11, "::1", 8443);

@@ -17,6 +17,15 @@ public record ExitStatus(int code, int signal)
         return new ExitStatus(-1, termSig);
     }
 
+    /**
+     * @return the status a shell reports for this ending, which a process that stands in for this one exits with: the
+     * exit code, or 128 + the signal number when a signal ended it (137 for SIGKILL)
+     */
+    public int shellStatus()
+    {
+        return signal == 0 ? code : 128 + signal;
+    }
+
     @Override
     public String toString()
     {

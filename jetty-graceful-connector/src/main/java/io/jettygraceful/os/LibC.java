@@ -80,5 +80,16 @@ public interface LibC
 
     int sigemptyset(Pointer sigset);
 
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    int execve(String path, Pointer argv, Pointer envp);
+
+    int pthread_sigmask(int how, Pointer set, Pointer oldSet);
+
+    int sigtimedwait(Pointer set, Pointer info, Pointer timeout);
+
     int sigaddset(Pointer sigset, int signal);
+
+    /** {@code action} or {@code old} may be null (then not set / not read). */
+    int sigaction(int signal, Pointer action, Pointer old);
 }

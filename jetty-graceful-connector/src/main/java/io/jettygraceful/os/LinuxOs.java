@@ -9,8 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 import jnr.ffi.LibraryLoader;
@@ -43,23 +47,107 @@ final class LinuxOs implements Os
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final short POLLIN = 0x1;
+    private static final int SIGINT = 2;
     private static final int SIGKILL = 9;
+    private static final int SIGTERM = 15;
     private static final int SIGSTOP = 19;
+    /** sa_handler values; sa_handler is the first member of glibc's and musl's struct sigaction on x86_64 and aarch64. */
+    private static final long SIG_DFL = 0;
+    private static final long SIG_IGN = 1;
+    private static final int SIGHUP = 1;
+    private static final int SIG_BLOCK = 0;
+    private static final int SIG_UNBLOCK = 1;
+    private static final int EAGAIN = 11;
+    private static final int ECHILD = 10;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
     /** Larger than glibc's posix_spawn_file_actions_t (80), posix_spawnattr_t (336) and sigset_t (128). */
     private static final int OPAQUE_STRUCT_SIZE = 1024;
 
     private final LibC libc;
     private final Runtime runtime;
+    private final Set<Integer> ignoredAtStart;
     private volatile boolean closeFromAvailable = true;
 
+    /** Records {@link #ignoredAtStart()} from this process's {@code /proc/self/status}, now. */
     LinuxOs()
     {
+        this(ignoredSignals(readSelfStatus()));
+    }
+
+    /** @param ignoredAtStart the signals to treat as ignored at this process's start (tests pass their own) */
+    LinuxOs(Set<Integer> ignoredAtStart)
+    {
+        this.ignoredAtStart = Collections.unmodifiableSet(new TreeSet<>(ignoredAtStart));
         // jffi would otherwise use sun.misc.Unsafe memory access, which JDK 24+ warns about on stderr.
         if (System.getProperty("jffi.unsafe.disabled") == null)
             System.setProperty("jffi.unsafe.disabled", "true");
         libc = LibraryLoader.create(LibC.class).load("c");
         runtime = Runtime.getRuntime(libc);
         libc.getpid();
+    }
+
+    private static String readSelfStatus()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/self/status"));
+        }
+        catch (IOException x)
+        {
+            return ""; // no /proc: treat nothing as ignored, as before
+        }
+    }
+
+    /**
+     * @param status the text of a {@code /proc/PID/status}
+     * @return the classic signals (1-31) its {@code SigIgn} line (a hex mask, bit n-1 for signal n) names
+     */
+    static Set<Integer> ignoredSignals(String status)
+    {
+        Set<Integer> signals = new TreeSet<>();
+        for (String line : status.split("\n"))
+        {
+            if (!line.startsWith("SigIgn:"))
+                continue;
+            long mask = Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16);
+            for (int signal = 1; signal < 32; signal++)
+            {
+                if ((mask & (1L << (signal - 1))) != 0)
+                    signals.add(signal);
+            }
+        }
+        return signals;
+    }
+
+    @Override
+    public Set<Integer> ignoredAtStart()
+    {
+        return ignoredAtStart;
+    }
+
+    @Override
+    public void stopIgnoring(int signal) throws OsException
+    {
+        if (signal < 1 || signal > 31 || signal == SIGKILL || signal == SIGSTOP)
+            throw new OsException("stopIgnoring: signal " + signal + " cannot be handled", 0);
+        Pointer action = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        for (int source : new int[]{SIGTERM, SIGINT})
+        {
+            if (source == signal)
+                continue;
+            if (libc.sigaction(source, null, action) != 0)
+                throw failure("sigaction(" + source + ")");
+            long handler = action.getAddress(0);
+            if (handler != SIG_DFL && handler != SIG_IGN)
+            {
+                if (libc.sigaction(signal, action, null) != 0)
+                    throw failure("sigaction(" + signal + ")");
+                return;
+            }
+        }
+        Pointer defaults = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        if (libc.sigaction(signal, defaults, null) != 0)
+            throw failure("sigaction(" + signal + ", SIG_DFL)");
     }
 
     @Override
@@ -239,7 +327,7 @@ final class LinuxOs implements Os
             libc.sigemptyset(defaults);
             for (int signal = 1; signal < 32; signal++)
             {
-                if (signal != SIGKILL && signal != SIGSTOP)
+                if (signal != SIGKILL && signal != SIGSTOP && !ignoredAtStart.contains(signal))
                     libc.sigaddset(defaults, signal);
             }
             checkZero(libc.posix_spawnattr_setsigmask(attributes, emptyMask), "posix_spawnattr_setsigmask");
@@ -249,7 +337,16 @@ final class LinuxOs implements Os
             List<String> envList = new ArrayList<>(env.size());
             env.forEach((k, v) -> envList.add(k + "=" + v));
             int[] pid = new int[1];
-            int error = libc.posix_spawnp(pid, argv.get(0), actions, attributes, stringArray(argv), stringArray(envList));
+            int error;
+            Map<Integer, Pointer> handled = ignoreWhileSpawning();
+            try
+            {
+                error = libc.posix_spawnp(pid, argv.get(0), actions, attributes, stringArray(argv), stringArray(envList));
+            }
+            finally
+            {
+                handled.forEach((signal, action) -> libc.sigaction(signal, action, null));
+            }
             if (error != 0)
                 throw new OsException("cannot start " + argv.get(0) + ": " + libc.strerror(error) +
                     (error == ENOENT ? " (no such program on PATH)" : ""), error);
@@ -308,6 +405,38 @@ final class LinuxOs implements Os
         }
     }
 
+    /**
+     * posix_spawn keeps a signal ignored in the child only if it is ignored here at the spawn; one that this process
+     * handles (a restart trigger taken although it was ignored at start, a handler the application installed) reaches
+     * the child at its default. So every signal of {@link #ignoredAtStart()} is ignored here for the moment of the
+     * spawn (a few hundred microseconds: such a signal arriving then is dropped, which for the restart trigger is what
+     * a trigger during a restart gets anyway) and put back right after it.
+     *
+     * @return the signals changed, with the action to put back
+     */
+    private Map<Integer, Pointer> ignoreWhileSpawning() throws OsException
+    {
+        Map<Integer, Pointer> changed = new LinkedHashMap<>();
+        Pointer ignore = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        ignore.putAddress(0, SIG_IGN);
+        for (int signal : ignoredAtStart)
+        {
+            Pointer old = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+            if (libc.sigaction(signal, null, old) != 0)
+                throw failure("sigaction(" + signal + ")");
+            if (old.getAddress(0) == SIG_IGN)
+                continue;
+            if (libc.sigaction(signal, ignore, null) != 0)
+            {
+                OsException failure = failure("sigaction(" + signal + ", SIG_IGN)");
+                changed.forEach((s, action) -> libc.sigaction(s, action, null));
+                throw failure;
+            }
+            changed.put(signal, old);
+        }
+        return changed;
+    }
+
     private void addCloseAllFrom(Pointer actions, int from) throws OsException
     {
         if (closeFromAvailable)
@@ -358,6 +487,96 @@ final class LinuxOs implements Os
             if (errno() != EINTR)
                 throw failure("waitpid(" + pid + ")");
         }
+    }
+
+    @Override
+    public ChildExit reapAnyChild() throws OsException
+    {
+        int[] status = new int[1];
+        while (true)
+        {
+            int result = libc.waitpid(-1, status, WNOHANG);
+            if (result > 0)
+                return new ChildExit(result, ExitStatus.fromWaitStatus(status[0]));
+            if (result == 0)
+                return null;
+            int errno = errno();
+            if (errno == ECHILD)
+                return ChildExit.NO_CHILDREN;
+            if (errno != EINTR)
+                throw failure("waitpid(-1)");
+        }
+    }
+
+    @Override
+    public void becomeChildSubreaper() throws OsException
+    {
+        if (libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+            throw failure("prctl(PR_SET_CHILD_SUBREAPER)");
+    }
+
+    @Override
+    public void exec(String program, List<String> argv, Map<String, String> env, List<Integer> keepFds) throws OsException
+    {
+        if (argv.isEmpty() || !program.startsWith("/"))
+            throw new OsException("exec: needs an absolute program path and arguments, got " + program + " " + argv, 0);
+        for (int fd : openFds())
+        {
+            if (fd > 2 && !keepFds.contains(fd))
+                libc.fcntl(fd, F_SETFD, FD_CLOEXEC); // an fd closed meanwhile (the listing's own) is no error
+        }
+        for (int fd : keepFds)
+        {
+            int flags = libc.fcntl(fd, F_GETFD, 0);
+            if (flags < 0 || libc.fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                throw failure("fcntl(" + fd + ", F_SETFD, 0)");
+        }
+        List<String> envList = new ArrayList<>(env.size());
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        Pointer argvArray = stringArray(argv);
+        Pointer envArray = stringArray(envList);
+        Pointer mask = terminationSignals();
+        checkZero(libc.pthread_sigmask(SIG_BLOCK, mask, null), "pthread_sigmask(SIG_BLOCK)");
+        libc.execve(program, argvArray, envArray);
+        OsException failed = failure("execve(" + program + ")");
+        libc.pthread_sigmask(SIG_UNBLOCK, mask, null);
+        for (int fd : keepFds)
+            libc.fcntl(fd, F_SETFD, FD_CLOEXEC);
+        throw failed;
+    }
+
+    @Override
+    public Signal awaitTerminationSignal(long timeoutMillis) throws OsException
+    {
+        Pointer timeout = Memory.allocateDirect(runtime, 16, true);
+        timeout.putLong(0, timeoutMillis / 1000);
+        timeout.putLong(8, (timeoutMillis % 1000) * 1_000_000L);
+        Pointer info = Memory.allocateDirect(runtime, 128, true);
+        int number = libc.sigtimedwait(terminationSignals(), info, timeout);
+        if (number < 0)
+        {
+            int errno = errno();
+            if (errno == EAGAIN || errno == EINTR)
+                return null;
+            throw failure("sigtimedwait");
+        }
+        return switch (number)
+        {
+            case SIGTERM -> Signal.TERM;
+            case SIGINT -> Signal.INT;
+            case SIGHUP -> Signal.HUP;
+            default -> null;
+        };
+    }
+
+    private Pointer terminationSignals()
+    {
+        Pointer mask = Memory.allocateDirect(runtime, OPAQUE_STRUCT_SIZE, true);
+        libc.sigemptyset(mask);
+        libc.sigaddset(mask, SIGTERM);
+        libc.sigaddset(mask, SIGINT);
+        libc.sigaddset(mask, SIGHUP);
+        return mask;
     }
 
     @Override

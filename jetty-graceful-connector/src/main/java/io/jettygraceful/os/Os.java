@@ -2,6 +2,7 @@ package io.jettygraceful.os;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The operating-system seam: every native call jetty-graceful makes goes through this interface, so that the
@@ -63,7 +64,10 @@ public interface Os
     /**
      * Starts a program with exactly the fds that {@code fdMap} names (target fd to source fd) besides 0, 1 and 2,
      * which are inherited; every other fd of this process stays out of the child. The child starts with an empty
-     * signal mask and default signal dispositions.
+     * signal mask and the signal dispositions this process started with: every signal of {@link #ignoredAtStart()}
+     * ignored (also one this process has taken a handler for since), every other one at its default. So a
+     * {@code nohup} (SIGHUP ignored) or a background job of a non-interactive shell (SIGINT ignored) stays so in
+     * every generation of replacements.
      *
      * @param argv    the program and its arguments; argv[0] is looked up in {@code PATH} if it has no slash
      * @param env     the child's whole environment
@@ -71,6 +75,36 @@ public interface Os
      * @return the child's pid; the caller must reap it ({@link #reap})
      */
     int spawn(List<String> argv, Map<String, String> env, Map<Integer, Integer> fdMap) throws OsException;
+
+    /**
+     * The classic signals (1-31) that were ignored ({@code SIG_IGN}) in this process when it started, as
+     * {@code SigIgn} of {@code /proc/self/status} shows them when this {@code Os} is first created (before
+     * jetty-graceful changes any disposition). The JVM has started by then: signals HotSpot takes for itself
+     * whatever they were (QUIT, PIPE, XFSZ, USR2, the error signals) never appear here; HUP, INT and TERM, which
+     * HotSpot leaves ignored when they were (it installs no handler and {@code sun.misc.Signal.handle} does
+     * nothing), and USR1 do. A replacement started by {@link #spawn} reads the same set at its start, so the set is
+     * the same in every generation. The default is none, for fakes.
+     *
+     * @return the signal numbers, unmodifiable
+     */
+    default Set<Integer> ignoredAtStart()
+    {
+        return Set.of();
+    }
+
+    /**
+     * Makes an ignored signal deliverable again, so that a following {@code sun.misc.Signal.handle} installs the
+     * JVM's handler (HotSpot refuses to for HUP, INT and TERM while they are ignored). The disposition becomes the
+     * JVM's own handler, copied from SIGTERM or SIGINT, whichever has one; at no moment is it the default action,
+     * so a signal arriving meanwhile is dropped rather than ending the process. Only when neither has a handler
+     * (both ignored too) is it set to the default action until the handler is installed. The default does nothing,
+     * for fakes.
+     *
+     * @param signal the signal number (1-31, not KILL or STOP)
+     */
+    default void stopIgnoring(int signal) throws OsException
+    {
+    }
 
     /**
      * Reaps a child of this process.
@@ -140,10 +174,57 @@ public interface Os
     {
     }
 
+    /**
+     * Reaps any one exited child of this process ({@code waitpid(-1, WNOHANG)}), for a process that holds a container
+     * (see {@code ContainerHolder}): it reaps every orphan, not only its own children.
+     *
+     * @return the child reaped; {@code null} when children run but none has exited; {@link ChildExit#NO_CHILDREN} when
+     * this process has no children at all
+     */
+    default ChildExit reapAnyChild() throws OsException
+    {
+        return ChildExit.NO_CHILDREN;
+    }
+
+    /**
+     * Makes this process a child subreaper ({@code prctl(PR_SET_CHILD_SUBREAPER)}): orphans below it become its
+     * children rather than PID 1's. The setting survives {@code execve}. The default does nothing, for fakes.
+     */
+    default void becomeChildSubreaper() throws OsException
+    {
+    }
+
+    /**
+     * Replaces this process's program ({@code execve}), keeping its pid, its children and exactly the fds
+     * {@code keepFds} besides 0, 1 and 2 (every other fd gets FD_CLOEXEC first). SIGTERM, SIGINT and SIGHUP are
+     * blocked in the calling thread before the exec: the new program starts with them blocked, so one that arrives
+     * before it installed its handlers stays pending instead of being lost (PID 1 drops signals it has no handler
+     * for); it takes them with {@link #awaitTerminationSignal}.
+     *
+     * @param program an absolute path
+     * @throws OsException when the exec failed; this process then runs on unchanged (the signals unblocked again)
+     */
+    default void exec(String program, List<String> argv, Map<String, String> env, List<Integer> keepFds) throws OsException
+    {
+        throw new OsException("exec is not supported by " + getClass().getSimpleName(), 0);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for SIGTERM, SIGINT or SIGHUP to be pending and takes it ({@code sigtimedwait}),
+     * for a program whose every thread keeps them blocked, as after {@link #exec} in a JVM started with {@code -Xrs}
+     * (which leaves them blocked and installs no handler): nothing is lost between the exec and the first wait.
+     *
+     * @return the signal taken, or {@code null} when none came in time
+     */
+    default Signal awaitTerminationSignal(long timeoutMillis) throws OsException
+    {
+        return null;
+    }
+
     /** Signals that jetty-graceful sends. */
     enum Signal
     {
-        TERM(15), KILL(9), HUP(1), ZERO(0);
+        TERM(15), KILL(9), HUP(1), INT(2), ZERO(0);
 
         private final int number;
 

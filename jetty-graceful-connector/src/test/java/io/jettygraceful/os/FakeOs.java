@@ -67,6 +67,8 @@ public class FakeOs implements Os
     private final List<int[]> socketPairs = new ArrayList<>();
     private final List<String> events = new ArrayList<>();
     private String datagramFailure;
+    private volatile Set<Integer> ignoredAtStart = Set.of();
+    private volatile String stopIgnoringFailure;
 
     private final Map<Integer, BlockingDeque<byte[]>> incoming = new ConcurrentHashMap<>();
     private final Map<Integer, ByteArrayOutputStream> outgoing = new HashMap<>();
@@ -312,6 +314,40 @@ public class FakeOs implements Os
         if (description == null)
             throw new OsException(call + " failed: Bad file descriptor", 9);
         return description;
+    }
+
+    // ---- Os: signal dispositions -----------------------------------------------------------------------------
+
+    /** Pretends these signals were ignored when this process started. */
+    public FakeOs ignoredAtStart(Set<Integer> signals)
+    {
+        ignoredAtStart = Set.copyOf(signals);
+        return this;
+    }
+
+    @Override
+    public Set<Integer> ignoredAtStart()
+    {
+        return ignoredAtStart;
+    }
+
+    /** Makes every {@link #stopIgnoring} throw an {@link OsException} with this message. */
+    public FakeOs failStopIgnoring(String message)
+    {
+        stopIgnoringFailure = message;
+        return this;
+    }
+
+    /** Records {@code "stopIgnoring <signal>"} in {@link #events()}; changes nothing in this JVM. */
+    @Override
+    public void stopIgnoring(int signal) throws OsException
+    {
+        synchronized (this)
+        {
+            events.add("stopIgnoring " + signal);
+        }
+        if (stopIgnoringFailure != null)
+            throw new OsException(stopIgnoringFailure, 22);
     }
 
     // ---- Os: processes ----------------------------------------------------------------------------------------

@@ -168,6 +168,24 @@ class LinuxOsTest
     // ---- describe ---------------------------------------------------------------------------------------------
 
     @Test
+    void reapAnyChildReapsAChildItDidNotName() throws Exception
+    {
+        int pid = spawn(List.of("/bin/sh", "-c", "exit 7"), Map.of(), Map.of());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        ChildExit reaped = null;
+        while (reaped == null || reaped.pid() != pid)
+        {
+            assertTrue(System.nanoTime() < deadline, "child " + pid + " reaped through waitpid(-1) within 10 s; last: " + reaped);
+            reaped = os.reapAnyChild();
+            if (reaped == null)
+                Thread.sleep(10);
+        }
+        children.remove(Integer.valueOf(pid));
+        assertEquals(new ExitStatus(7, 0), reaped.status());
+        assertEquals(7, reaped.status().shellStatus());
+    }
+
+    @Test
     void pidAndParentPid()
     {
         assertEquals(ProcessHandle.current().pid(), os.pid());
@@ -509,12 +527,56 @@ class LinuxOsTest
         String status = Files.readString(Path.of("/proc/" + pid + "/status"));
         assertTrue(status.contains("\nSigBlk:\t0000000000000000\n"),
             () -> "blocked signals in the child: " + status + " (spawning thread: " + spawningThread + ")");
-        // Default dispositions for the classic signals (1-31): none ignored.
-        Matcher ignored = Pattern.compile("\nSigIgn:\\s+([0-9a-f]+)").matcher(status);
-        assertTrue(ignored.find(), status);
-        assertEquals(0L, Long.parseLong(ignored.group(1), 16) & 0x7fffffffL, () -> "ignored signals in the child: " + status);
+        // The classic signals (1-31) at their defaults, except those this JVM found ignored at its start (none when
+        // the build runs in a terminal; SIGINT when it runs as a background job of a non-interactive shell).
+        assertEquals(os.ignoredAtStart(), LinuxOs.ignoredSignals(status), () -> "ignored signals in the child: " + status);
         assertTrue(os.signal(pid, Os.Signal.KILL));
         assertEquals(new ExitStatus(-1, 9), reap(pid));
+    }
+
+    @Test
+    void ignoredSignalsAreReadFromTheSigIgnMask()
+    {
+        assertEquals(Set.of(), LinuxOs.ignoredSignals("Name:\tjava\nSigIgn:\t0000000000000000\n"));
+        // nohup in a background job: HUP (bit 0) and INT (bit 1); QUIT (bit 2); USR1 is 10 (bit 9); bits past 31 are not classic signals.
+        assertEquals(Set.of(1, 2, 3, 10), LinuxOs.ignoredSignals("SigPnd:\t0000000000000000\nSigIgn:\t0000000100000207\nSigCgt:\t0000000000004000\n"));
+        assertEquals(Set.of(), LinuxOs.ignoredSignals("no such line"));
+    }
+
+    @Test
+    void spawnedChildIgnoresWhatThisProcessIgnoredAtStartEvenWhereItHasAHandlerNow() throws Exception
+    {
+        // This JVM handles HUP (its shutdown hook handler) and, here, USR1; an Os that found both ignored at its start
+        // must start children with both ignored all the same, and leave this JVM's handlers as they were.
+        LinuxOs started = new LinuxOs(Set.of(1, 10));
+        java.util.concurrent.CountDownLatch usr1 = new java.util.concurrent.CountDownLatch(1);
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("USR1"), s -> usr1.countDown());
+        try
+        {
+            String handledBefore = statusLine("SigCgt");
+            String ignoredBefore = statusLine("SigIgn");
+            int pid = started.spawn(List.of("sleep", "30"), CHILD_ENV, Map.of());
+            children.add(pid);
+            awaitExec(pid, "sleep\0" + "30\0");
+            String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+            // Exactly those: whatever else this JVM ignores now is not what that Os recorded.
+            assertEquals(Set.of(1, 10), LinuxOs.ignoredSignals(status), () -> "ignored signals in the child: " + status);
+            assertEquals(handledBefore, statusLine("SigCgt"), "this JVM's handlers are back after the spawn");
+            assertEquals(ignoredBefore, statusLine("SigIgn"), "this JVM ignores what it did before the spawn");
+            sun.misc.Signal.raise(new sun.misc.Signal("USR1"));
+            assertTrue(usr1.await(10, java.util.concurrent.TimeUnit.SECONDS), "the USR1 handler still runs");
+            assertTrue(started.signal(pid, Os.Signal.KILL));
+            assertEquals(new ExitStatus(-1, 9), reap(pid));
+        }
+        finally
+        {
+            sun.misc.Signal.handle(new sun.misc.Signal("USR1"), before);
+        }
+    }
+
+    private static String statusLine(String name) throws IOException
+    {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(name + ":")).findFirst().orElseThrow();
     }
 
     /**

@@ -24,6 +24,7 @@ final class ExampleOptions
     boolean fdStore = false;
     String tlsKeystore = null;
     String tlsPassword = null;
+    String holder = "auto";
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -44,6 +45,8 @@ final class ExampleOptions
         "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
         "                         (default: plain HTTP); needs --tls-password",
         "  --tls-password PW      password of the --tls-keystore file",
+        "  --holder MODE          after a handoff the first process stays as the container's holder: auto (when it is",
+        "                         PID 1, default), always (the child of tini, dumb-init, docker run --init), never",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
@@ -92,6 +95,7 @@ final class ExampleOptions
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;
+                case "--holder" -> options.holder = value;
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }

@@ -106,6 +106,7 @@ public final class ExampleServer
         restart.setReadyTimeout(options.readyTimeout);
         restart.setPidFile(options.pidFile);
         restart.setSystemdFdStore(options.fdStore);
+        restart.setHolder(options.holder);
         if (options.failReadiness)
         {
             restart.setReadinessCheck(s ->

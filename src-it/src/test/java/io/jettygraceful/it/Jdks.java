@@ -73,10 +73,21 @@ public final class Jdks
     /** @return the example jar built by the reactor (system property {@code example.jar}) */
     public static Path exampleJar()
     {
-        String property = System.getProperty("example.jar");
-        Path jar = property == null ? Path.of("../jetty-graceful-example/target/jetty-graceful-example.jar") : Path.of(property);
+        return builtJar("example.jar", "../jetty-graceful-example/target/jetty-graceful-example.jar", "example jar");
+    }
+
+    /** @return the Dropwizard sample's executable jar built by the reactor (system property {@code dropwizard.example.jar}) */
+    public static Path dropwizardExampleJar()
+    {
+        return builtJar("dropwizard.example.jar", "../jetty-graceful-dropwizard-example/target/jetty-graceful-dropwizard-example.jar", "Dropwizard sample jar");
+    }
+
+    private static Path builtJar(String property, String defaultPath, String what)
+    {
+        String configured = System.getProperty(property);
+        Path jar = configured == null ? Path.of(defaultPath) : Path.of(configured);
         if (!Files.isRegularFile(jar))
-            fail("example jar " + jar.toAbsolutePath().normalize() + " does not exist. Fix: build it first (mvn -B -DskipTests package), " +
+            fail(what + " " + jar.toAbsolutePath().normalize() + " does not exist. Fix: build it first (mvn -B -DskipTests package), " +
                 "or run the tests with mvn -B verify, which packages it before the integration tests run.");
         return jar.toAbsolutePath().normalize();
     }

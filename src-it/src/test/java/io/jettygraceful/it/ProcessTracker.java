@@ -34,6 +34,8 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
 
     private final List<ExampleProcess> started = new ArrayList<>();
     private final Set<Long> seen = new LinkedHashSet<>();
+    /** The jars ({@code -jar PATH}) of the processes started here: a pid counts as ours only while it runs one of them. */
+    private final Set<String> jars = new LinkedHashSet<>();
 
     @Override
     public void beforeEach(ExtensionContext context)
@@ -46,6 +48,9 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
     {
         Subreaper.enable();
         ExampleProcess process = builder.start();
+        int jar = process.command().indexOf("-jar");
+        if (jar >= 0 && jar + 1 < process.command().size())
+            jars.add(process.command().get(jar + 1));
         started.add(process);
         seen.add(process.pid());
         return process;
@@ -141,10 +146,11 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         }
         started.clear();
         seen.clear();
+        jars.clear();
         return problems;
     }
 
-    private static String endSeen(long pid)
+    private String endSeen(long pid)
     {
         // A JVM whose main thread has exited while others still run shows as a zombie too: give it time to finish.
         if (Procs.isZombie(pid))
@@ -182,8 +188,10 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         return "pid " + pid + " is a zombie whose parent (" + Procs.parentPid(pid).orElse(-1L) + ") is not the test JVM: nobody will reap it";
     }
 
-    private static boolean isExample(long pid)
+    /** @return whether {@code pid} runs the example jar or a jar a process started here ran (the Dropwizard sample, a copy) */
+    private boolean isExample(long pid)
     {
-        return Procs.cmdline(pid).contains(Jdks.exampleJar().getFileName().toString());
+        String cmdline = Procs.cmdline(pid);
+        return cmdline.contains(Jdks.exampleJar().getFileName().toString()) || jars.stream().anyMatch(cmdline::contains);
     }
 }

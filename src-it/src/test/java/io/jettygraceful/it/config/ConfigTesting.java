@@ -43,6 +43,67 @@ final class ConfigTesting
         }
     }
 
+    /**
+     * @return the directory with jetty-home's etc/ files of the modules that depend on http (http-forwarded,
+     * proxy-protocol, http2c): the system property {@code jetty.home.etc} (e.g. a real $JETTY_HOME/etc), else the
+     * stand-ins in the test resources' {@code jetty-home/etc/}
+     */
+    static Path jettyHomeEtc()
+    {
+        String dir = System.getProperty("jetty.home.etc");
+        if (dir != null && !dir.isBlank())
+            return Path.of(dir);
+        try
+        {
+            return Path.of(ConfigTesting.class.getResource("jetty-home/etc").toURI());
+        }
+        catch (URISyntaxException x)
+        {
+            throw new IllegalStateException(x);
+        }
+    }
+
+    /**
+     * A property a Jetty XML file reads: {@code <Property name="N" default="D"/>}, or one with a nested
+     * {@code <Default><Property name="F" default="D"/></Default>} (then {@code fallback} is F and D its default), or
+     * {@code <Set property="N"/>} (no default).
+     */
+    record XmlProperty(String name, String fallback, String defaultValue)
+    {
+    }
+
+    /** @return the properties {@code xml} reads, outermost only (a fallback is part of its property), in file order */
+    static List<XmlProperty> xmlProperties(Path xml) throws Exception
+    {
+        javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        org.w3c.dom.Document document = factory.newDocumentBuilder().parse(xml.toFile());
+        List<XmlProperty> properties = new ArrayList<>();
+        org.w3c.dom.NodeList all = document.getElementsByTagName("*");
+        for (int i = 0; i < all.getLength(); i++)
+        {
+            org.w3c.dom.Element element = (org.w3c.dom.Element)all.item(i);
+            if (element.getTagName().equals("Property") && !((org.w3c.dom.Element)element.getParentNode()).getTagName().equals("Default"))
+            {
+                String fallback = null;
+                String defaultValue = element.hasAttribute("default") ? element.getAttribute("default") : null;
+                org.w3c.dom.NodeList defaults = element.getElementsByTagName("Default");
+                if (defaults.getLength() > 0)
+                {
+                    org.w3c.dom.Element inner = (org.w3c.dom.Element)((org.w3c.dom.Element)defaults.item(0)).getElementsByTagName("Property").item(0);
+                    fallback = inner.getAttribute("name");
+                    defaultValue = inner.hasAttribute("default") ? inner.getAttribute("default") : null;
+                }
+                properties.add(new XmlProperty(element.getAttribute("name"), fallback, defaultValue));
+            }
+            else if (element.hasAttribute("property"))
+            {
+                properties.add(new XmlProperty(element.getAttribute("property"), null, null));
+            }
+        }
+        return properties;
+    }
+
     static int freePort() throws IOException
     {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()))

@@ -13,6 +13,7 @@ import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JettyHomeModuleFilesTest
 {
     private static final Pattern FILES_LINE = Pattern.compile("maven://([^/|]+)/([^/|]+)/([^/|]+)(?:/([^/|]+)/([^/|]+))?\\|lib/graceful/([^/|]+)");
-    private static final Pattern XML_PROPERTY = Pattern.compile("<Property name=\"([^\"]+)\"(?: default=\"([^\"]*)\")?\\s*/>|property=\"([^\"]+)\"");
 
     private static Path module(String name)
     {
@@ -87,27 +87,114 @@ class JettyHomeModuleFilesTest
         for (String name : List.of("graceful-http", "graceful-restart"))
         {
             Map<String, String> documented = ConfigTesting.iniTemplateDefaults(module(name));
-            Map<String, String> xmlDefaults = new LinkedHashMap<>();
-            for (String xml : ConfigTesting.readModule(module(name)).get("xml"))
-            {
-                Matcher m = XML_PROPERTY.matcher(Files.readString(ConfigTesting.configDir().resolve(xml)));
-                while (m.find())
-                {
-                    if (m.group(1) != null)
-                        xmlDefaults.put(m.group(1), m.group(2));
-                    else
-                        xmlDefaults.put(m.group(3), null);
-                }
-            }
-            assertEquals(new TreeSet<>(xmlDefaults.keySet()), new TreeSet<>(documented.keySet()), name + ": properties read by the XML vs documented in [ini-template]");
+            Map<String, ConfigTesting.XmlProperty> read = xmlProperties(name);
+            assertEquals(new TreeSet<>(read.keySet()), new TreeSet<>(documented.keySet()), name + ": properties read by the XML vs documented in [ini-template]");
             List<String> mismatches = new ArrayList<>();
-            xmlDefaults.forEach((property, value) ->
+            read.forEach((property, xml) ->
             {
-                if (value != null && !value.equals(documented.get(property)))
-                    mismatches.add(property + ": XML default " + value + ", documented " + documented.get(property));
+                if (xml.defaultValue() != null && !xml.defaultValue().equals(documented.get(property)))
+                    mismatches.add(property + ": XML default " + xml.defaultValue() + ", documented " + documented.get(property));
             });
             assertTrue(mismatches.isEmpty(), name + ": " + mismatches);
         }
+    }
+
+    /** The properties of Jetty 12.1's http module (its etc/jetty-http.xml and [ini-template]) with its defaults. */
+    private static final Map<String, String> JETTY_HTTP_PROPERTIES = jettyHttpProperties();
+
+    private static Map<String, String> jettyHttpProperties()
+    {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put("host", null);
+        properties.put("port", "8080");
+        properties.put("idleTimeout", "30000");
+        properties.put("acceptors", "1");
+        properties.put("selectors", "-1");
+        properties.put("acceptQueueSize", "0");
+        properties.put("acceptorPriorityDelta", "0");
+        properties.put("reuseAddress", "true");
+        properties.put("reusePort", "false");
+        properties.put("acceptedTcpNoDelay", "true");
+        properties.put("acceptedReceiveBufferSize", "-1");
+        properties.put("acceptedSendBufferSize", "-1");
+        return properties;
+    }
+
+    @Test
+    void gracefulHttpProvidesHttpAndNamesItsConnectorAsJettysHttpModuleDoes() throws Exception
+    {
+        Map<String, List<String>> mod = ConfigTesting.readModule(module("graceful-http"));
+        // [provides] http: modules that [depend] on http (http-forwarded, proxy-protocol, http2c) use graceful-http, and
+        // start.jar refuses to enable Jetty's http module beside it.
+        assertEquals(List.of("http"), mod.get("provides"), "graceful-http must provide http");
+        assertFalse(mod.get("depend").contains("http"), "graceful-http cannot depend on what it provides");
+        // graceful-restart needs our connector: it must not accept any provider of http.
+        assertEquals(List.of("server", "graceful-http"), ConfigTesting.readModule(module("graceful-restart")).get("depend"));
+
+        // The connector has Jetty's id: proxy-protocol's and http2c's XML start <Configure id="httpConnector" class="...ServerConnector">.
+        Path xml = ConfigTesting.configDir().resolve("etc/jetty-graceful-http.xml");
+        javax.xml.parsers.DocumentBuilderFactory factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+        factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        org.w3c.dom.Element root = factory.newDocumentBuilder().parse(xml.toFile()).getDocumentElement();
+        assertEquals("Server", root.getAttribute("id"));
+        org.w3c.dom.NodeList news = root.getElementsByTagName("New");
+        List<String> connectors = new ArrayList<>();
+        for (int i = 0; i < news.getLength(); i++)
+        {
+            org.w3c.dom.Element element = (org.w3c.dom.Element)news.item(i);
+            if (element.getAttribute("class").equals("io.jettygraceful.InheritedServerConnector"))
+            {
+                connectors.add(element.getAttribute("id"));
+                org.w3c.dom.Element call = (org.w3c.dom.Element)element.getParentNode().getParentNode();
+                assertEquals("addConnector", call.getAttribute("name"), "the connector is added to the Server");
+            }
+        }
+        assertEquals(List.of("httpConnector"), connectors, xml + ": one InheritedServerConnector, with the http module's id");
+    }
+
+    @Test
+    void gracefulHttpReadsEveryPropertyOfJettysHttpModuleWithItsDefault() throws Exception
+    {
+        Map<String, ConfigTesting.XmlProperty> read = xmlProperties("graceful-http");
+        Map<String, String> fallbacks = new LinkedHashMap<>();
+        read.values().forEach(p ->
+        {
+            if (p.fallback() != null)
+            {
+                assertEquals("jetty.http." + p.name().substring("jetty.graceful.http.".length()), p.fallback(), p.name() + " falls back to the http module's property of the same name");
+                fallbacks.put(p.fallback().substring("jetty.http.".length()), p.defaultValue());
+            }
+        });
+        assertEquals(JETTY_HTTP_PROPERTIES, fallbacks, "the http module's properties (jetty.http.*) and defaults vs graceful-http's fallbacks");
+        // Everything else is ours: the inherited-socket settings.
+        List<String> own = read.values().stream().filter(p -> p.fallback() == null).map(ConfigTesting.XmlProperty::name).toList();
+        assertEquals(List.of("jetty.graceful.http.socketName", "jetty.graceful.http.inheritRequired"), own);
+    }
+
+    @Test
+    void docsDocumentEveryModuleProperty() throws Exception
+    {
+        Path docs = Path.of(System.getProperty("jetty.graceful.docs", "../docs/jetty-configuration.md"));
+        Assumptions.assumeTrue(Files.isRegularFile(docs), "no " + docs);
+        String text = Files.readString(docs);
+        for (String name : List.of("graceful-http", "graceful-restart"))
+        {
+            for (String property : ConfigTesting.iniTemplateDefaults(module(name)).keySet())
+                assertTrue(text.contains("`" + property + "`"), docs + " does not document " + property + " (of " + name + ".mod)");
+        }
+        for (String property : JETTY_HTTP_PROPERTIES.keySet())
+            assertTrue(text.contains("`jetty.graceful.http." + property + "`"), docs + " does not document jetty.graceful.http." + property);
+    }
+
+    private static Map<String, ConfigTesting.XmlProperty> xmlProperties(String moduleName) throws Exception
+    {
+        Map<String, ConfigTesting.XmlProperty> properties = new LinkedHashMap<>();
+        for (String xml : ConfigTesting.readModule(module(moduleName)).get("xml"))
+        {
+            for (ConfigTesting.XmlProperty property : ConfigTesting.xmlProperties(ConfigTesting.configDir().resolve(xml)))
+                properties.put(property.name(), property);
+        }
+        return properties;
     }
 
     @Test

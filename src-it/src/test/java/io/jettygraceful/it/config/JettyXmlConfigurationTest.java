@@ -41,8 +41,17 @@ class JettyXmlConfigurationTest
     /** Applies the server stand-in, then the two graceful files, sharing ids as start.jar does. */
     private static Map<String, Object> configure(Map<String, String> properties) throws Exception
     {
+        return configure(properties, List.of());
+    }
+
+    /** As {@link #configure(Map)}, with jetty-home XML files of modules that depend on http after graceful-http's. */
+    private static Map<String, Object> configure(Map<String, String> properties, List<String> jettyHomeXmls) throws Exception
+    {
         Path etc = ConfigTesting.configDir().resolve("etc");
-        List<Path> xmls = List.of(ConfigTesting.testServerXml(), etc.resolve("jetty-graceful-http.xml"), etc.resolve("jetty-graceful-restart.xml"));
+        List<Path> xmls = new java.util.ArrayList<>(List.of(ConfigTesting.testServerXml(), etc.resolve("jetty-graceful-http.xml")));
+        for (String xml : jettyHomeXmls)
+            xmls.add(ConfigTesting.jettyHomeEtc().resolve(xml));
+        xmls.add(etc.resolve("jetty-graceful-restart.xml"));
         Map<String, Object> ids = new HashMap<>();
         Object last = null;
         try (ResourceFactory.Closeable resources = ResourceFactory.closeable())
@@ -83,7 +92,7 @@ class JettyXmlConfigurationTest
         assertTrue(connector.getAcceptedTcpNoDelay());
         // The connector uses jetty.xml's common httpConfig, as etc/jetty-http.xml does.
         assertSame(ids.get("httpConfig"), connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
-        assertSame(connector, ids.get("gracefulHttpConnector"));
+        assertSame(connector, ids.get("httpConnector"), "registered under the http module's id");
 
         GracefulRestart restart = server.getBean(GracefulRestart.class);
         assertEquals("HUP", restart.getSignal());
@@ -96,7 +105,49 @@ class JettyXmlConfigurationTest
         assertTrue(restart.isExitAfterDrain());
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
+        assertEquals("auto", restart.getHolder());
         assertFalse(server.isStarted());
+    }
+
+    @Test
+    void theHttpModulesPropertiesApplyWhenTheGracefulOnesAreUnset() throws Exception
+    {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("jetty.http.host", "127.0.0.1");
+        properties.put("jetty.http.port", "9999");
+        properties.put("jetty.http.idleTimeout", "4321");
+        properties.put("jetty.http.acceptors", "0");
+        properties.put("jetty.http.reusePort", "true");
+        properties.put("jetty.http.acceptedTcpNoDelay", "false");
+        properties.put("jetty.http.acceptedReceiveBufferSize", "65536");
+        // ... and a graceful one wins over the http module's.
+        properties.put("jetty.graceful.http.idleTimeout", "1234");
+        InheritedServerConnector connector = connector((Server)configure(properties).get("Server"));
+        assertEquals("127.0.0.1", connector.getHost());
+        assertEquals(9999, connector.getPort());
+        assertEquals(1234, connector.getIdleTimeout());
+        assertEquals(0, connector.getAcceptors());
+        assertTrue(connector.isReusePort());
+        assertFalse(connector.getAcceptedTcpNoDelay());
+        assertEquals(65536, connector.getAcceptedReceiveBufferSize());
+        assertEquals(-1, connector.getAcceptedSendBufferSize());
+    }
+
+    @Test
+    void modulesThatDependOnHttpConfigureTheGracefulConnector() throws Exception
+    {
+        // start.jar order: server, graceful-http (provides http), then http-forwarded, proxy-protocol, http2c, then graceful-restart.
+        Map<String, Object> ids = configure(Map.of("jetty.http2c.maxConcurrentStreams", "77"),
+            List.of("jetty-http-forwarded.xml", "jetty-proxy-protocol.xml", "jetty-http2c.xml"));
+        Server server = (Server)ids.get("Server");
+        InheritedServerConnector connector = connector(server);
+        assertEquals(List.of("[proxy]", "http/1.1", "h2c"), connector.getProtocols().stream().map(p -> p.startsWith("proxy") ? "[proxy]" : p).toList(),
+            "proxy-protocol put its factory first, http2c added h2c, on our connector");
+        assertEquals(77, connector.getConnectionFactory(org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory.class).getMaxConcurrentStreams());
+        org.eclipse.jetty.server.HttpConfiguration httpConfig = (org.eclipse.jetty.server.HttpConfiguration)ids.get("httpConfig");
+        assertTrue(httpConfig.getCustomizers().stream().anyMatch(org.eclipse.jetty.server.ForwardedRequestCustomizer.class::isInstance),
+            "http-forwarded customized the httpConfig our connector uses");
+        assertSame(httpConfig, connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
     }
 
     @Test
@@ -120,6 +171,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
+        properties.put("jetty.graceful.restart.holder", "always");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -138,6 +190,7 @@ class JettyXmlConfigurationTest
         assertFalse(restart.isExitAfterDrain());
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
+        assertEquals("always", restart.getHolder());
 
         server.start();
         try
