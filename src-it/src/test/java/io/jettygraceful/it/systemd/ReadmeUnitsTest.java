@@ -1,0 +1,59 @@
+package io.jettygraceful.it.systemd;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** Every unit the README shows (an {@code ```ini} block) is one of the files the systemd tests run, byte for byte. */
+class ReadmeUnitsTest
+{
+    private static final Pattern INI_BLOCK = Pattern.compile("```ini\n(.*?)```", Pattern.DOTALL);
+
+    @Test
+    void everyUnitInTheReadmeIsATestedFile() throws IOException
+    {
+        Path docs = UnitFiles.docs();
+        Set<String> tested;
+        try (Stream<Path> files = Files.walk(docs))
+        {
+            tested = files.filter(p -> p.toString().endsWith(".service") || p.toString().endsWith(".socket"))
+                .map(ReadmeUnitsTest::read).collect(Collectors.toSet());
+        }
+        Matcher block = INI_BLOCK.matcher(Files.readString(docs.resolve("../../README.md")));
+        List<String> untested = new ArrayList<>();
+        int blocks = 0;
+        while (block.find())
+        {
+            blocks++;
+            if (!tested.contains(block.group(1)))
+                untested.add(block.group(1).lines().limit(3).collect(Collectors.joining("\n")) + "\n...");
+        }
+        assertFalse(blocks == 0, "README.md shows no unit file: this test looks for ```ini blocks");
+        assertEquals(List.of(), untested, "README.md shows units that are not, byte for byte, a file of docs/systemd (the files the " +
+            "systemd tests install into a real systemd): copy the file into the README again, or link to it");
+    }
+
+    private static String read(Path file)
+    {
+        try
+        {
+            return Files.readString(file);
+        }
+        catch (IOException x)
+        {
+            throw new java.io.UncheckedIOException(x);
+        }
+    }
+}
