@@ -832,6 +832,11 @@ public class GracefulRestart extends AbstractLifeCycle
         if (containerHolder != null)
             containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
+        // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this sends,
+        // and a client that connects once `systemctl reload` has returned must reach the replacement. (The drain stops
+        // accepting again: a no-op by then.)
+        for (InheritedServerConnector connector : connectors)
+            connector.stopAccepting();
         listeners.outcome(outcome);
         try
         {

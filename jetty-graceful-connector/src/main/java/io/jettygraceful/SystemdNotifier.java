@@ -142,7 +142,8 @@ public final class SystemdNotifier implements RestartListener
     @Override
     public void restartFailed(RestartOutcome outcome)
     {
-        sendAsMain("READY=1", "STATUS=" + restartName(false) + " failed: " + oneLine(outcome.reason()) + "; pid " + os.pid() + " keeps serving");
+        String exit = outcome.childExit() != null ? " (replacement pid " + outcome.childPid() + " ended with " + outcome.childExit() + ": its output is in the journal)" : "";
+        sendAsMain("READY=1", "STATUS=" + restartName(false) + " failed: " + oneLine(outcome.reason()) + exit + "; pid " + os.pid() + " keeps serving");
     }
 
     @Override
