@@ -73,10 +73,21 @@ public final class Jdks
     /** @return the example jar built by the reactor (system property {@code example.jar}) */
     public static Path exampleJar()
     {
-        String property = System.getProperty("example.jar");
-        Path jar = property == null ? Path.of("../jetty-graceful-example/target/jetty-graceful-example.jar") : Path.of(property);
+        return builtJar("example.jar", "../jetty-graceful-example/target/jetty-graceful-example.jar");
+    }
+
+    /** @return the Spring Boot sample's executable jar built by the reactor (system property {@code boot.example.jar}) */
+    public static Path bootExampleJar()
+    {
+        return builtJar("boot.example.jar", "../jetty-graceful-spring-boot-example/target/jetty-graceful-spring-boot-example.jar");
+    }
+
+    private static Path builtJar(String property, String defaultPath)
+    {
+        String value = System.getProperty(property);
+        Path jar = value == null ? Path.of(defaultPath) : Path.of(value);
         if (!Files.isRegularFile(jar))
-            fail("example jar " + jar.toAbsolutePath().normalize() + " does not exist. Fix: build it first (mvn -B -DskipTests package), " +
+            fail("jar " + jar.toAbsolutePath().normalize() + " does not exist. Fix: build it first (mvn -B -DskipTests package), " +
                 "or run the tests with mvn -B verify, which packages it before the integration tests run.");
         return jar.toAbsolutePath().normalize();
     }

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *
  * <p>Processes started here are closed ({@link ExampleProcess#close()}). Pids only seen (in /status, e.g. a
  * generation the example spawned itself, which the test JVM adopts as a {@link Subreaper}) are signalled TERM, then
- * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar: a pid of a
+ * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar (or the Spring
+ * Boot sample's): a pid of a
  * process that already exited may belong to someone else by now.</p>
  *
  * <p>Also ended: example JVMs that are children of the test JVM without being its {@code Process}es, i.e. orphans
@@ -182,8 +183,12 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         return "pid " + pid + " is a zombie whose parent (" + Procs.parentPid(pid).orElse(-1L) + ") is not the test JVM: nobody will reap it";
     }
 
+    /** The plain example's jar or the Spring Boot sample's (also as a copy of the same name, as tests deploy them). */
     private static boolean isExample(long pid)
     {
-        return Procs.cmdline(pid).contains(Jdks.exampleJar().getFileName().toString());
+        String cmdline = Procs.cmdline(pid);
+        return cmdline.contains(Jdks.exampleJar().getFileName().toString()) || cmdline.contains(BOOT_EXAMPLE_JAR);
     }
+
+    private static final String BOOT_EXAMPLE_JAR = "jetty-graceful-spring-boot-example.jar";
 }
