@@ -21,11 +21,17 @@ public class InvalidGracefulPropertyException extends RuntimeException
 
     public InvalidGracefulPropertyException(String property, Object value, String problem, String fix, Throwable cause)
     {
-        super(JettyGracefulProperties.PREFIX + "." + property + " = " + value + ": " + problem + ". Fix: " + fix + ".", cause);
+        super(JettyGracefulProperties.PREFIX + "." + property + " = " + shown(value) + ": " + problem + ". Fix: " + fix + ".", cause);
         this.property = JettyGracefulProperties.PREFIX + "." + property;
-        this.value = value;
+        this.value = shown(value);
         this.problem = problem;
         this.fix = fix;
+    }
+
+    /** Durations as Boot users write them (500ms), not as ISO-8601 (PT0.5S). */
+    private static Object shown(Object value)
+    {
+        return value instanceof java.time.Duration duration ? duration.toMillis() + "ms" : value;
     }
 
     /** @return the full property name, e.g. {@code jetty.graceful.ready-timeout} */

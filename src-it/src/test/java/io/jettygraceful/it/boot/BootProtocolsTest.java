@@ -16,7 +16,6 @@ import io.jettygraceful.it.Http;
 import io.jettygraceful.it.Http2Load;
 import io.jettygraceful.it.LoadGenerator;
 import io.jettygraceful.it.ProcessTracker;
-import io.jettygraceful.it.Restarts;
 import io.jettygraceful.it.TestCertificates;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -55,24 +54,22 @@ class BootProtocolsTest
         ExampleStatus status = processes.status(port);
         assertThrows(IOException.class, () -> Http.get(port, "/status"), "plain HTTP to the TLS port");
 
-        List<String> uuids = new ArrayList<>(List.of(status.uuid()));
+        List<ExampleStatus> generations = new ArrayList<>(List.of(status));
         LoadGenerator.Summary summary;
         try (LoadGenerator load = LoadGenerator.builder(port).tls(tls).path("/uuid").keepAliveClients(2).newConnectionClients(2)
-            .maxRequests(5_000_000).maxDuration(Duration.ofMinutes(6)).timeout(Duration.ofSeconds(10)).start())
+            .maxRequests(5_000_000).maxDuration(Duration.ofMinutes(15)).timeout(Duration.ofSeconds(10)).start())
         {
-            assertTrue(load.awaitCompleted(100, Duration.ofSeconds(30)), "load flows over TLS");
-            for (int i = 0; i < RESTARTS; i++)
-            {
-                status = Restarts.restart(processes, port, status, BootExample.RESTART);
-                uuids.add(status.uuid());
-                long before = load.completed();
-                assertTrue(load.awaitCompleted(before + 100, Duration.ofSeconds(30)), "load flows after restart " + (i + 1));
-            }
+            status = BootExample.restartUnderLoad(processes, port, status, RESTARTS, load::completed, load::awaitCompleted, generations);
             summary = load.stop();
         }
         System.out.println("[it] Boot sample over HTTPS (server.ssl.*), " + RESTARTS + " restarts: " + summary);
         assertEquals(0, summary.failed(), "failed HTTPS requests: " + summary);
-        assertEquals(Set.copyOf(uuids), summary.answeredBy().keySet(), "every generation answered over TLS: " + summary);
+        assertEquals(uuids(generations), summary.answeredBy().keySet(), "every generation answered over TLS: " + summary);
+    }
+
+    static Set<String> uuids(List<ExampleStatus> generations)
+    {
+        return Set.copyOf(generations.stream().map(ExampleStatus::uuid).toList());
     }
 
     @Test
@@ -82,23 +79,16 @@ class BootProtocolsTest
         ExampleProcess process = processes.start(BootExample.builder("boot-h2c", 17, port, dir).args("--server.http2.enabled=true"));
         process.servingPid(BootExample.START);
         ExampleStatus status = processes.status(port);
-        List<String> uuids = new ArrayList<>(List.of(status.uuid()));
+        List<ExampleStatus> generations = new ArrayList<>(List.of(status));
         Http2Load.Summary summary;
         try (Http2Load load = new Http2Load(port, "/uuid", 4, 5_000_000, Duration.ofMinutes(6), Duration.ofSeconds(10), null))
         {
-            assertTrue(load.awaitCompleted(100, Duration.ofSeconds(30)), "h2c load flows");
-            for (int i = 0; i < RESTARTS; i++)
-            {
-                status = Restarts.restart(processes, port, status, BootExample.RESTART);
-                uuids.add(status.uuid());
-                long before = load.completed();
-                assertTrue(load.awaitCompleted(before + 100, Duration.ofSeconds(30)), "h2c load flows after restart " + (i + 1));
-            }
+            status = BootExample.restartUnderLoad(processes, port, status, RESTARTS, load::completed, load::awaitCompleted, generations);
             summary = load.stop();
         }
         System.out.println("[it] Boot sample over h2c (server.http2.enabled), " + RESTARTS + " restarts: " + summary);
         assertEquals(0, summary.failed(), "failed h2c streams: " + summary);
         assertTrue(summary.unprocessed() <= summary.connections(), "streams the server did not process: " + summary);
-        assertEquals(Set.copyOf(uuids), summary.answeredBy().keySet(), "every generation answered over h2c: " + summary);
+        assertEquals(uuids(generations), summary.answeredBy().keySet(), "every generation answered over h2c: " + summary);
     }
 }

@@ -41,7 +41,7 @@ class BootStartTest
         int port = FreePorts.ipv4();
         String address = "127.0.0.1:" + port;
         // server.port=0 and inherit-required: it must adopt the activated socket, not bind one of its own.
-        ExampleProcess process = processes.start(ExampleProcess.builder().name("boot-activated-jdk" + jdk).jdk(jdk).jar(Jdks.bootExampleJar())
+        ExampleProcess process = processes.start(ExampleProcess.builder().name("boot-activated-jdk" + jdk).jdk(jdk).jar(Jdks.bootExampleJar()).jvmArgs(BootExample.JVM_ARGS)
             .wrapper(ExampleProcess.systemdSocketActivate(List.of(address), List.of("http")))
             .args("--server.port=0", "--jetty.graceful.inherit-required=true"));
         process.awaitLog("Listening on " + java.util.regex.Pattern.quote(address) + " as \\d+", BootExample.START);
@@ -72,7 +72,7 @@ class BootStartTest
 
     private void assertFailure(List<String> args, String... expected)
     {
-        ExampleProcess process = processes.start(ExampleProcess.builder().name("boot-invalid").jar(Jdks.bootExampleJar())
+        ExampleProcess process = processes.start(ExampleProcess.builder().name("boot-invalid").jar(Jdks.bootExampleJar()).jvmArgs(BootExample.JVM_ARGS)
             .args("--server.address=127.0.0.1", "--server.port=" + FreePorts.ipv4()).args(args));
         int code = process.exitCode(BootExample.START);
         assertNotEquals(0, code, process.describe());
