@@ -67,5 +67,11 @@ class BootActuatorTest
         assertTrue(shown.contains("\"generation\":2") && shown.contains("\"restartsFailed\":1") && shown.contains("\"succeeded\":false"), shown);
         assertTrue(shown.contains("\"reason\":\"") && !shown.contains("\"reason\":null"), "the failure has a reason: " + shown);
         System.out.println("[it] Boot actuator after a broken jar: " + shown);
+
+        // Micrometer: the failure is counted by outcome, the generation is a gauge.
+        String failures = Http.get(port, "/actuator/metrics/jetty.graceful.restarts?tag=outcome:failed").body();
+        assertTrue(failures.contains("\"value\":1.0"), failures);
+        String generation = Http.get(port, "/actuator/metrics/jetty.graceful.generation").body();
+        assertTrue(generation.contains("\"value\":2.0"), generation);
     }
 }

@@ -86,6 +86,27 @@ class BootRestartTest
         assertTrue(first.output().contains("Handed over to pid " + generations.get(1).pid()), first.describe());
     }
 
+    /**
+     * SIGTERM with {@code server.shutdown=graceful} (Boot's default): the request in flight is answered, the context
+     * closes ({@code @PreDestroy} ran), the JVM ends as the JVM does on SIGTERM (143).
+     */
+    @org.junit.jupiter.api.Test
+    void sigtermDrainsTheRequestInFlightAndClosesTheContext() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleProcess process = processes.start(BootExample.builder("boot-sigterm", 17, port, dir));
+        long pid = process.servingPid(BootExample.START);
+        CompletableFuture<Http.Response> slow = CompletableFuture.supplyAsync(() -> get(port, "/delayed?ms=3000", Duration.ofSeconds(60)));
+        Restarts.pause(Duration.ofMillis(500));
+        process.terminate();
+
+        Http.Response response = slow.join();
+        assertEquals(200, response.status(), "the request in flight at SIGTERM is answered: " + response);
+        assertEquals(143, process.exitCode(Duration.ofSeconds(60)), process.describe());
+        assertTrue(Files.exists(BootExample.marker(dir, pid)), "@PreDestroy ran: " + process.describe());
+        process.awaitLog("Stopping: draining the connections", Duration.ofSeconds(1));
+    }
+
     static Http.Response get(int port, String path, Duration timeout)
     {
         try

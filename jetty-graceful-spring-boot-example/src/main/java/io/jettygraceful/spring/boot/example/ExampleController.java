@@ -37,7 +37,10 @@ public class ExampleController
         return PROCESS_UUID + "\n";
     }
 
-    /** Answers after {@code ms} milliseconds, without holding a thread meanwhile. */
+    /**
+     * Answers after {@code ms} milliseconds, without holding a thread meanwhile (an async request: its timeout,
+     * {@code spring.mvc.async.request-timeout}, is set above the longest delay).
+     */
     @GetMapping(value = "/delayed", produces = "text/plain")
     public CompletableFuture<ResponseEntity<String>> delayed(@RequestParam(defaultValue = "5000") long ms)
     {
