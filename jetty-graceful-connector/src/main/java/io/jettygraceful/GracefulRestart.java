@@ -41,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * <p>In the replacement, the same bean performs the other half of {@link HandoffProtocol}: its connectors do not
  * accept until the parent has committed, so a replacement that is stopped for being late never held a request.</p>
  *
+ * <p>Usually a managed bean of its server, started with it. It may also be started on a server that is already started
+ * ({@code server.addBean(restart, true); restart.start();}: frameworks such as Spring Boot start the server before they
+ * start its connectors one by one): it then takes the server as started at once, so start it only once the connectors
+ * are started. In a replacement, such a framework must
+ * call {@link InheritedServerConnector#pauseForTakeover()} on each connector before it starts, because this bean can
+ * no longer do it in time.</p>
+ *
  * <p>Only one restart runs at a time; a trigger during one is refused with a log line. A replacement may restart
  * again as soon as it has taken over, while its predecessor still drains. On an unsupported platform (not Linux)
  * the server runs normally and every restart fails with a reason saying so.</p>
@@ -498,6 +505,10 @@ public class GracefulRestart extends AbstractLifeCycle
             throw x;
         }
         super.doStart();
+        // Added to a server that already runs (a framework that starts its server first and its connectors later, as
+        // Spring Boot does): the server's started event is over, so take the server as started now.
+        if (server.isStarted())
+            serverListener.lifeCycleStarted(server);
     }
 
     @Override

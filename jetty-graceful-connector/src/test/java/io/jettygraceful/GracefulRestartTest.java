@@ -321,6 +321,29 @@ class GracefulRestartTest
     }
 
     @Test
+    void addedToARunningServerItServesAtOnce() throws Exception
+    {
+        // Spring Boot starts the server, then its connectors, then the application: the bean comes last.
+        Path pidFile = dir.resolve("late.pid");
+        Server server = server();
+        server.addConnector(plain(server));
+        server.start();
+        GracefulRestart restart = new GracefulRestart(server);
+        restart.setSignal("none");
+        restart.setPidFile(pidFile.toString());
+        server.addBean(restart, true);
+        restart.start(); // a bean added to a started container is not started by it
+
+        assertTrue(server.isManaged(restart), "stopped with the server");
+        assertEquals(ProcessHandle.current().pid() + "\n", Files.readString(pidFile), "serving: the PID file is written");
+        String refusal = restart.restart().get().reason();
+        assertContains(refusal, "nothing to hand over");
+
+        server.stop();
+        assertFalse(Files.exists(pidFile), "removed when the service stops");
+    }
+
+    @Test
     void pidFileHoldsThisPidWhileServingAndIsRemovedOnStop() throws Exception
     {
         Path pidFile = dir.resolve("app.pid");

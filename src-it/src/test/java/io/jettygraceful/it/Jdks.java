@@ -82,6 +82,12 @@ public final class Jdks
         return builtJar("dropwizard.example.jar", "../jetty-graceful-dropwizard-example/target/jetty-graceful-dropwizard-example.jar", "Dropwizard sample jar");
     }
 
+    /** @return the Spring Boot sample's executable jar built by the reactor (system property {@code boot.example.jar}) */
+    public static Path bootExampleJar()
+    {
+        return builtJar("boot.example.jar", "../jetty-graceful-spring-boot-example/target/jetty-graceful-spring-boot-example.jar", "Spring Boot sample jar");
+    }
+
     private static Path builtJar(String property, String defaultPath, String what)
     {
         String configured = System.getProperty(property);

@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  *
  * <p>Processes started here are closed ({@link ExampleProcess#close()}). Pids only seen (in /status, e.g. a
  * generation the example spawned itself, which the test JVM adopts as a {@link Subreaper}) are signalled TERM, then
- * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar: a pid of a
+ * KILL, and reaped with {@code waitpid(pid)}, but only while /proc/PID/cmdline still shows the example jar (or the Spring
+ * Boot sample's): a pid of a
  * process that already exited may belong to someone else by now.</p>
  *
  * <p>Also ended: example JVMs that are children of the test JVM without being its {@code Process}es, i.e. orphans
@@ -188,10 +189,12 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         return "pid " + pid + " is a zombie whose parent (" + Procs.parentPid(pid).orElse(-1L) + ") is not the test JVM: nobody will reap it";
     }
 
-    /** @return whether {@code pid} runs the example jar or a jar a process started here ran (the Dropwizard sample, a copy) */
+    /** @return whether {@code pid} runs the example jar, the Spring Boot sample's, or a jar a process started here ran (the Dropwizard sample, a copy) */
     private boolean isExample(long pid)
     {
         String cmdline = Procs.cmdline(pid);
-        return cmdline.contains(Jdks.exampleJar().getFileName().toString()) || jars.stream().anyMatch(cmdline::contains);
+        return cmdline.contains(Jdks.exampleJar().getFileName().toString()) || cmdline.contains(BOOT_EXAMPLE_JAR) || jars.stream().anyMatch(cmdline::contains);
     }
+
+    private static final String BOOT_EXAMPLE_JAR = "jetty-graceful-spring-boot-example.jar";
 }
