@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
@@ -13,7 +17,7 @@ import io.jettygraceful.os.OsException;
 
 /**
  * Turns an inherited fd into a {@link ServerSocketChannel} without JVM flags: it opens a placeholder channel of the
- * same family on an ephemeral loopback port, finds the placeholder's fd by its unique address, and {@code dup2}s the
+ * same family on an ephemeral loopback port (a fresh temporary path for a Unix-domain socket), finds the placeholder's fd by its unique address, and {@code dup2}s the
  * inherited fd over it. The channel then accepts on the inherited socket. Its cached local address is stale, so
  * callers report the address the kernel gives for the inherited socket instead.
  *
@@ -33,6 +37,8 @@ final class ChannelAdopter
 
     static Adopted adopt(Os os, InheritedSocket socket) throws IOException
     {
+        if (socket.isUnixDomain())
+            return adoptUnixDomain(os, socket);
         ProtocolFamily family = socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         InetAddress loopback = InetAddress.getByName(socket.ipv6() ? "::1" : "127.0.0.1");
         ServerSocketChannel placeholder = ServerSocketChannel.open(family);
@@ -51,17 +57,47 @@ final class ChannelAdopter
     }
 
     /**
+     * The Unix-domain form: the placeholder is bound to a fresh path the JDK picks in its temporary directory, whose
+     * file is removed once the inherited socket has replaced it (the placeholder's socket is gone by then).
+     */
+    private static Adopted adoptUnixDomain(Os os, InheritedSocket socket) throws IOException
+    {
+        ServerSocketChannel placeholder = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Path placeholderFile = null;
+        try
+        {
+            placeholder.bind(null, 1);
+            placeholderFile = ((UnixDomainSocketAddress)placeholder.getLocalAddress()).getPath();
+            int fd = fdOf(os, placeholder);
+            os.duplicateOnto(socket.fd(), fd);
+            return new Adopted(placeholder, fd);
+        }
+        catch (IOException | RuntimeException x)
+        {
+            placeholder.close();
+            throw new IOException("cannot adopt inherited " + socket.describe() + ": " + x.getMessage(), x);
+        }
+        finally
+        {
+            if (placeholderFile != null)
+                Files.deleteIfExists(placeholderFile);
+        }
+    }
+
+    /**
      * Finds the fd of a bound channel by its local address, which no other listening socket of this process shares.
      *
      * @throws OsException when no listening fd has that address
      */
     static int fdOf(Os os, ServerSocketChannel channel) throws IOException
     {
-        InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
+        SocketAddress local = channel.getLocalAddress();
+        String unixPath = local instanceof UnixDomainSocketAddress unix ? unix.getPath().toString() : null;
         for (int fd : os.openFds())
         {
             FdDescription description = os.describe(fd);
-            if (description.isSocket() && description.socket().listening() && local.equals(description.socket().local()))
+            if (description.isSocket() && description.socket().listening() &&
+                (unixPath != null ? unixPath.equals(description.socket().unixPath()) : local.equals(description.socket().local())))
                 return fd;
         }
         throw new OsException("no fd of this process listens on " + local, 0);

@@ -14,7 +14,7 @@ import org.eclipse.jetty.server.Server;
  * class path), and wait until no connection is left, counting those accepted but not yet registered with
  * a selector. Whatever is left at the deadline is for Jetty's graceful stop.
  *
- * <p>Only the server's {@link InheritedServerConnector}s are drained this way; other connectors (a LocalConnector used
+ * <p>Only the server's {@link HandedOverConnector}s ({@link InheritedServerConnector}, {@link InheritedUnixDomainConnector}) are drained this way; other connectors (a LocalConnector used
  * for warm-up, say) are left to the final graceful stop. This class closes no fd: stopping accepting closes each
  * connector's own accept dup, and {@link #resume} re-adopts the dup it kept (see
  * {@link InheritedServerConnector#stopAccepting()}).</p>
@@ -32,20 +32,20 @@ final class ConnectionDrain
         this.customizer = customizer;
     }
 
-    /** @return the server's InheritedServerConnectors, in the server's order */
-    List<InheritedServerConnector> connectors()
+    /** @return the server's connectors whose sockets are handed over (TCP and Unix-domain), in the server's order */
+    List<HandedOverConnector> connectors()
     {
-        List<InheritedServerConnector> result = new ArrayList<>();
+        List<HandedOverConnector> result = new ArrayList<>();
         for (Connector connector : server.getConnectors())
         {
-            if (connector instanceof InheritedServerConnector inherited)
-                result.add(inherited);
+            if (connector instanceof HandedOverConnector handedOver)
+                result.add(handedOver);
         }
         return result;
     }
 
     /** Drains {@code connectors} until no connection is left or {@code deadlineNanos} ({@link System#nanoTime()}). */
-    void closeGently(List<InheritedServerConnector> connectors, long deadlineNanos)
+    void closeGently(List<HandedOverConnector> connectors, long deadlineNanos)
     {
         closeGently(connectors, deadlineNanos, System.nanoTime(), () -> false);
     }
@@ -56,10 +56,10 @@ final class ConnectionDrain
      *
      * @return true when {@code abandon} ended it
      */
-    boolean closeGently(List<InheritedServerConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon)
+    boolean closeGently(List<HandedOverConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon)
     {
         customizer.startDraining();
-        for (InheritedServerConnector connector : connectors)
+        for (HandedOverConnector connector : connectors)
             connector.stopAccepting();
         Http2GoAway http2 = Http2GoAway.isAvailable() ? new Http2GoAway() : null;
         try
@@ -68,7 +68,7 @@ final class ConnectionDrain
             {
                 if (http2 != null)
                 {
-                    for (InheritedServerConnector connector : connectors)
+                    for (HandedOverConnector connector : connectors)
                         http2.sendTo(connector.getConnectedEndPoints());
                 }
                 if (!((openConnections() > 0 || !acceptSettled(connectors) || System.nanoTime() - minimumNanos < 0) && System.nanoTime() - deadlineNanos < 0))
@@ -91,24 +91,24 @@ final class ConnectionDrain
      *
      * @throws Exception from a connector that cannot accept again; the others may already have resumed
      */
-    void resume(List<InheritedServerConnector> connectors) throws Exception
+    void resume(List<HandedOverConnector> connectors) throws Exception
     {
-        for (InheritedServerConnector connector : connectors)
+        for (HandedOverConnector connector : connectors)
             connector.resumeAfterStopAccepting();
         customizer.stopDraining();
     }
 
-    /** @return connections open on the server's InheritedServerConnectors */
+    /** @return connections open on the server's handed-over connectors */
     int openConnections()
     {
         int count = 0;
-        for (InheritedServerConnector connector : connectors())
+        for (HandedOverConnector connector : connectors())
             count += connector.getConnectedEndPoints().size();
         return count;
     }
 
-    private static boolean acceptSettled(List<InheritedServerConnector> connectors)
+    private static boolean acceptSettled(List<HandedOverConnector> connectors)
     {
-        return connectors.stream().allMatch(InheritedServerConnector::isAcceptSettled);
+        return connectors.stream().allMatch(HandedOverConnector::isAcceptSettled);
     }
 }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Zero-downtime restart of a Jetty {@link Server}: a lifecycle bean that, when triggered (by a signal, SIGHUP by
  * default, or by {@link #restart()}), starts a replacement JVM that inherits every listening socket of the server's
- * {@link InheritedServerConnector}s, waits until the replacement is ready, then stops accepting, drains in-flight
+ * {@link HandedOverConnector}s ({@link InheritedServerConnector} for TCP, {@link InheritedUnixDomainConnector} for
+ * Unix-domain sockets), waits until the replacement is ready, then stops accepting, drains in-flight
  * requests and exits. If the replacement fails in any way (cannot start, exits, reports a failure, is not ready in
  * time), it is stopped and reaped, and this process keeps serving as if nothing happened.
  *
@@ -337,7 +338,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return failed.get();
     }
 
-    @ManagedAttribute("Requests received and not yet completed, on the InheritedServerConnectors")
+    @ManagedAttribute("Requests received and not yet completed, on the handed-over connectors")
     public long getRequestsInFlight()
     {
         return drainCustomizer.inFlight();
@@ -380,7 +381,7 @@ public class GracefulRestart extends AbstractLifeCycle
         {
             takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
             // The connectors are open but not started: keep them from accepting until the parent has committed.
-            for (InheritedServerConnector connector : connectors())
+            for (HandedOverConnector connector : connectors())
                 connector.pauseForTakeover();
         }
         List<RestartListener> supervisors = new ArrayList<>();
@@ -391,7 +392,7 @@ public class GracefulRestart extends AbstractLifeCycle
             supervisors.add(new SystemdNotifier(os, notifySocket));
         listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
-        for (InheritedServerConnector connector : connectors())
+        for (HandedOverConnector connector : connectors())
         {
             HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
             if (http != null && !http.getHttpConfiguration().getCustomizers().contains(drainCustomizer))
@@ -549,6 +550,8 @@ public class GracefulRestart extends AbstractLifeCycle
     private void markServing()
     {
         serving = true;
+        for (HandedOverConnector connector : connectors())
+            connector.setServing(true);
         listeners.serving();
     }
 
@@ -569,10 +572,10 @@ public class GracefulRestart extends AbstractLifeCycle
             LOG.warn("Restart refused: {}", refusal);
             return CompletableFuture.completedFuture(RestartOutcome.failure(0, refusal, Duration.ZERO, null));
         }
-        List<InheritedServerConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
+        List<HandedOverConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
         if (connectors.isEmpty())
         {
-            String reason = "no open InheritedServerConnector in " + server + ": nothing to hand over";
+            String reason = "no open InheritedServerConnector or InheritedUnixDomainConnector in " + server + ": nothing to hand over";
             LOG.warn("Restart refused: {}", reason);
             return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
         }
@@ -593,18 +596,20 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         for (Connector connector : server.getConnectors())
         {
-            if (!(connector instanceof InheritedServerConnector) && connector instanceof org.eclipse.jetty.server.NetworkConnector)
-                LOG.warn("Restart: {} is not an InheritedServerConnector: its socket is not handed over, and the replacement must bind its own", connector);
+            if (!(connector instanceof HandedOverConnector) && (connector instanceof org.eclipse.jetty.server.NetworkConnector ||
+                connector.getTransport() instanceof java.nio.channels.ServerSocketChannel))
+                LOG.warn("Restart: {} is neither an InheritedServerConnector nor an InheritedUnixDomainConnector: its socket is not handed over, and the replacement must bind its own", connector);
         }
         List<String> names = new ArrayList<>();
         List<Integer> fds = new ArrayList<>();
-        for (InheritedServerConnector connector : connectors)
+        List<String> socketFiles = new ArrayList<>();
+        for (HandedOverConnector connector : connectors)
         {
-            InheritedSocket socket = connector.getInheritedSocket();
-            names.add(connector.getSocketName() != null ? connector.getSocketName() : socket != null ? socket.name() : null);
+            names.add(connector.getHandoffName());
             fds.add(connector.getAcceptFd());
+            socketFiles.add(connector.getOwnedSocketFile());
         }
-        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
+        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, socketFiles, os.pid(), registry.generation());
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady);
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -638,7 +643,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return null;
     }
 
-    private void runRestart(HandoffAttempt attempt, List<InheritedServerConnector> connectors, CompletableFuture<RestartOutcome> result)
+    private void runRestart(HandoffAttempt attempt, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
         listeners.restartStarting();
         RestartOutcome outcome;
@@ -664,6 +669,8 @@ public class GracefulRestart extends AbstractLifeCycle
             return;
         }
         handedOff = true;
+        for (HandedOverConnector connector : connectors)
+            connector.setServing(false);
         succeeded.incrementAndGet();
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         result.complete(outcome);
@@ -678,7 +685,7 @@ public class GracefulRestart extends AbstractLifeCycle
      * GOAWAY, idle keep-alive connections) within what is left of the drain timeout, at least one second. Logs the
      * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
      */
-    private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
+    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
     {
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
@@ -749,7 +756,7 @@ public class GracefulRestart extends AbstractLifeCycle
      *
      * @return true when this process serves again
      */
-    private boolean takeBack(List<InheritedServerConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
+    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
     {
         try
         {
@@ -762,6 +769,8 @@ public class GracefulRestart extends AbstractLifeCycle
             return false;
         }
         handedOff = false;
+        for (HandedOverConnector connector : connectors)
+            connector.setServing(true);
         RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
             " took the sockets back", handedOver.handoffTime(), childExit);
         lastOutcome = outcome;
@@ -774,7 +783,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return true;
     }
 
-    private List<InheritedServerConnector> connectors()
+    private List<HandedOverConnector> connectors()
     {
         return drain.connectors();
     }
