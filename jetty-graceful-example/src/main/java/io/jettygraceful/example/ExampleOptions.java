@@ -23,6 +23,8 @@ final class ExampleOptions
     boolean failReadiness = false;
     String tlsKeystore = null;
     String tlsPassword = null;
+    /** A Unix-domain socket path to serve on (bound when not inherited), or {@code null}. */
+    java.nio.file.Path unixSocket = null;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -40,6 +42,8 @@ final class ExampleOptions
         "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
         "                         (default: plain HTTP); needs --tls-password",
         "  --tls-password PW      password of the --tls-keystore file",
+        "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
+        "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
@@ -83,12 +87,21 @@ final class ExampleOptions
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;
+                case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }
         if ((options.tlsKeystore == null) != (options.tlsPassword == null))
             throw new IllegalArgumentException("--tls-keystore and --tls-password go together: give both to serve HTTPS, or neither\n" + USAGE);
         return options;
+    }
+
+    private static java.nio.file.Path parseUnixSocket(String value)
+    {
+        if (value.isBlank() || value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > io.jettygraceful.InheritedUnixDomainConnector.MAX_PATH_BYTES)
+            throw new IllegalArgumentException("--unix-socket " + value + ": expected a path of 1 to " + io.jettygraceful.InheritedUnixDomainConnector.MAX_PATH_BYTES +
+                " bytes (the size of a Unix-domain socket address)");
+        return java.nio.file.Path.of(value);
     }
 
     private static int parsePort(String value)
