@@ -13,6 +13,7 @@ import java.util.Map;
 
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InheritedUnixDomainConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -41,8 +42,16 @@ class JettyXmlConfigurationTest
     /** Applies the server stand-in, then the two graceful files, sharing ids as start.jar does. */
     private static Map<String, Object> configure(Map<String, String> properties) throws Exception
     {
+        return configure(properties, "jetty-graceful-http.xml", "jetty-graceful-restart.xml");
+    }
+
+    /** Applies the server stand-in, then the named graceful files of etc/, sharing ids as start.jar does. */
+    private static Map<String, Object> configure(Map<String, String> properties, String... gracefulXmls) throws Exception
+    {
         Path etc = ConfigTesting.configDir().resolve("etc");
-        List<Path> xmls = List.of(ConfigTesting.testServerXml(), etc.resolve("jetty-graceful-http.xml"), etc.resolve("jetty-graceful-restart.xml"));
+        List<Path> xmls = new java.util.ArrayList<>(List.of(ConfigTesting.testServerXml()));
+        for (String xml : gracefulXmls)
+            xmls.add(etc.resolve(xml));
         Map<String, Object> ids = new HashMap<>();
         Object last = null;
         try (ResourceFactory.Closeable resources = ResourceFactory.closeable())
@@ -156,5 +165,53 @@ class JettyXmlConfigurationTest
         {
             server.stop();
         }
+    }
+
+    @Test
+    void theUnixDomainConnectorTakesItsPropertiesAndServes() throws Exception
+    {
+        Map<String, Object> defaults = configure(Map.of(), "jetty-graceful-unix.xml");
+        InheritedUnixDomainConnector byDefault = assertInstanceOf(InheritedUnixDomainConnector.class, ((Server)defaults.get("Server")).getConnectors()[0]);
+        assertEquals(Path.of("/tmp/jetty.sock"), byDefault.getUnixDomainPath());
+        assertFalse(byDefault.isInheritRequired());
+        assertNull(byDefault.getSocketPermissions());
+        assertEquals(30000, byDefault.getIdleTimeout());
+        assertSame(defaults.get("httpConfig"), byDefault.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
+
+        Path socket = tmp.resolve("jetty.sock");
+        Map<String, String> properties = new HashMap<>();
+        properties.put("jetty.graceful.unix.path", socket.toString());
+        properties.put("jetty.graceful.unix.socketName", "app");
+        properties.put("jetty.graceful.unix.permissions", "rw-rw----");
+        properties.put("jetty.graceful.unix.idleTimeout", "4321");
+        properties.put("jetty.graceful.unix.acceptQueueSize", "64");
+        properties.put("jetty.graceful.restart.signal", "none");
+        properties.put("jetty.graceful.restart.exitAfterDrain", "false");
+        Map<String, Object> ids = configure(properties, "jetty-graceful-unix.xml", "jetty-graceful-restart.xml");
+        Server server = (Server)ids.get("Server");
+        InheritedUnixDomainConnector connector = assertInstanceOf(InheritedUnixDomainConnector.class, ids.get("gracefulUnixConnector"));
+        assertEquals("app", connector.getSocketName());
+        assertEquals("rw-rw----", connector.getSocketPermissions());
+        assertEquals(4321, connector.getIdleTimeout());
+        assertEquals(64, connector.getAcceptQueueSize());
+        server.start();
+        try
+        {
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"), Files.getPosixFilePermissions(socket));
+            try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket)))
+            {
+                channel.write(java.nio.charset.StandardCharsets.US_ASCII.encode("GET /nothing-here HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4096);
+                channel.read(buffer);
+                buffer.flip();
+                String response = java.nio.charset.StandardCharsets.US_ASCII.decode(buffer).toString();
+                assertTrue(response.startsWith("HTTP/1.1 404"), response);
+            }
+        }
+        finally
+        {
+            server.stop();
+        }
+        assertFalse(Files.exists(socket), "a real stop removes the socket file it bound");
     }
 }
