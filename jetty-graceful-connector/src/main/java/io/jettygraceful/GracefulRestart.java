@@ -69,6 +69,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
+    private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
 
@@ -286,6 +287,36 @@ public class GracefulRestart extends AbstractLifeCycle
     public long getTakeBackWindowMillis()
     {
         return takeBackWindow.toMillis();
+    }
+
+    /**
+     * @param spread the window over which a replaced process closes its WebSocket sessions with 1012 (Service
+     *               Restart), each at its own moment, so the replacement gets the reconnects spread out rather than at
+     *               one instant; default 5 s; zero closes them all at once. At most half the drain timeout is used, so
+     *               the close handshakes end within it. A real stop closes them with 1001 at once.
+     */
+    public void setWebSocketCloseSpread(Duration spread)
+    {
+        if (spread == null || spread.isNegative())
+            throw new IllegalArgumentException("webSocketCloseSpread must be zero or positive, was " + spread);
+        this.webSocketCloseSpread = spread;
+    }
+
+    public Duration getWebSocketCloseSpread()
+    {
+        return webSocketCloseSpread;
+    }
+
+    /** For jetty.xml: {@link #setWebSocketCloseSpread(Duration)} in milliseconds. */
+    public void setWebSocketCloseSpreadMillis(long millis)
+    {
+        setWebSocketCloseSpread(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds over which a replaced process closes its WebSocket sessions with 1012 (Service Restart)")
+    public long getWebSocketCloseSpreadMillis()
+    {
+        return webSocketCloseSpread.toMillis();
     }
 
     public void addRestartListener(RestartListener listener)
@@ -693,6 +724,7 @@ public class GracefulRestart extends AbstractLifeCycle
         int connectionsAtStart = openConnections();
         ExitStatus[] childExit = new ExitStatus[1];
         long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
+        long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
         drain.closeGently(connectors, deadline, watchUntil, () ->
         {
             ExitStatus exited = reapQuietly(attempt.childPid());
@@ -700,7 +732,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 return false;
             childExit[0] = exited;
             return crashed(exited);
-        });
+        }, webSocketSpread);
         if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
             return;
         int left = openConnections();
