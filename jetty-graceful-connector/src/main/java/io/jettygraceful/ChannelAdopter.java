@@ -35,39 +35,21 @@ final class ChannelAdopter
     {
     }
 
+    /**
+     * A Unix-domain placeholder is bound to a fresh path the JDK picks in its temporary directory, whose file is
+     * removed once the inherited socket has replaced it (the placeholder's socket is gone by then).
+     */
     static Adopted adopt(Os os, InheritedSocket socket) throws IOException
     {
-        if (socket.isUnixDomain())
-            return adoptUnixDomain(os, socket);
-        ProtocolFamily family = socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-        InetAddress loopback = InetAddress.getByName(socket.ipv6() ? "::1" : "127.0.0.1");
+        boolean unix = socket.isUnixDomain();
+        ProtocolFamily family = unix ? StandardProtocolFamily.UNIX : socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         ServerSocketChannel placeholder = ServerSocketChannel.open(family);
-        try
-        {
-            placeholder.bind(new InetSocketAddress(loopback, 0), 1);
-            int fd = fdOf(os, placeholder);
-            os.duplicateOnto(socket.fd(), fd);
-            return new Adopted(placeholder, fd);
-        }
-        catch (IOException | RuntimeException x)
-        {
-            placeholder.close();
-            throw new IOException("cannot adopt inherited " + socket.describe() + ": " + x.getMessage(), x);
-        }
-    }
-
-    /**
-     * The Unix-domain form: the placeholder is bound to a fresh path the JDK picks in its temporary directory, whose
-     * file is removed once the inherited socket has replaced it (the placeholder's socket is gone by then).
-     */
-    private static Adopted adoptUnixDomain(Os os, InheritedSocket socket) throws IOException
-    {
-        ServerSocketChannel placeholder = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Path placeholderFile = null;
         try
         {
-            placeholder.bind(null, 1);
-            placeholderFile = ((UnixDomainSocketAddress)placeholder.getLocalAddress()).getPath();
+            placeholder.bind(unix ? null : new InetSocketAddress(InetAddress.getByName(socket.ipv6() ? "::1" : "127.0.0.1"), 0), 1);
+            if (unix)
+                placeholderFile = ((UnixDomainSocketAddress)placeholder.getLocalAddress()).getPath();
             int fd = fdOf(os, placeholder);
             os.duplicateOnto(socket.fd(), fd);
             return new Adopted(placeholder, fd);
