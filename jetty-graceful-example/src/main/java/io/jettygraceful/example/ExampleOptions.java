@@ -25,6 +25,7 @@ final class ExampleOptions
     String tlsPassword = null;
     /** A Unix-domain socket path to serve on (bound when not inherited), or {@code null}. */
     java.nio.file.Path unixSocket = null;
+    Duration webSocketCloseSpread = Duration.ofSeconds(5);
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -42,6 +43,7 @@ final class ExampleOptions
         "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
         "                         (default: plain HTTP); needs --tls-password",
         "  --tls-password PW      password of the --tls-keystore file",
+        "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
         "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
         "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
@@ -88,6 +90,7 @@ final class ExampleOptions
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;
                 case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
+                case "--ws-close-spread" -> options.webSocketCloseSpread = parseDuration(arg, value);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }

@@ -28,6 +28,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,7 +137,12 @@ public final class ExampleServer
         }
         server.addBean(restart);
 
-        server.setHandler(new ExampleHandler(inherited, connectors, () ->
+        restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
+        // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
+        WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
+            container.addMapping("/ws", (request, response, callback) -> new ExampleWebSocket()));
+        server.setHandler(webSockets);
+        webSockets.setHandler(new ExampleHandler(inherited, connectors, () ->
             "\"restartsSucceeded\":" + restart.getRestartsSucceeded() +
             ",\"restartsFailed\":" + restart.getRestartsFailed() +
             ",\"restarting\":" + restart.isRestarting() +
