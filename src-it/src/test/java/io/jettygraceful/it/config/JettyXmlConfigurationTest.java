@@ -104,6 +104,7 @@ class JettyXmlConfigurationTest
         assertTrue(restart.isExitAfterDrain());
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
+        assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
         assertFalse(server.isStarted());
     }
 
@@ -127,6 +128,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.exitAfterDrain", "false");
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
+        properties.put("jetty.graceful.restart.webSocketCloseSpread", "1234");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -144,6 +146,7 @@ class JettyXmlConfigurationTest
         assertFalse(restart.isExitAfterDrain());
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
+        assertEquals(1234, restart.getWebSocketCloseSpreadMillis());
 
         server.start();
         try
