@@ -59,4 +59,9 @@ etc/jetty-graceful-restart.xml
 ## A real stop (SIGTERM, server.stop()) drains like a handoff first: stop accepting, answer
 ## requests with Connection: close, within jetty.server.stopTimeout (default true).
 # jetty.graceful.restart.drainOnStop=true
+
+## Milliseconds over which a replaced JVM closes its WebSocket sessions with 1012 (Service
+## Restart), each at its own moment, so clients reconnect spread out (default 5000; at most half
+## the drain timeout is used; 0 closes them at once). A real stop closes them with 1001 at once.
+# jetty.graceful.restart.webSocketCloseSpread=5000
 # end::documentation[]
