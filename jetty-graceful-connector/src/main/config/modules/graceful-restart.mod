@@ -74,4 +74,9 @@ etc/jetty-graceful-restart.xml
 ## status): auto (when it is PID 1, default), always (the child of tini, dumb-init,
 ## docker run --init), never.
 # jetty.graceful.restart.holder=auto
+
+## Milliseconds over which a replaced JVM closes its WebSocket sessions with 1012 (Service
+## Restart), each at its own moment, so clients reconnect spread out (default 5000; at most half
+## the drain timeout is used; 0 closes them at once). A real stop closes them with 1001 at once.
+# jetty.graceful.restart.webSocketCloseSpread=5000
 # end::documentation[]

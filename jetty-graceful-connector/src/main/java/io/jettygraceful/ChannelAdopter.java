@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
@@ -13,7 +17,7 @@ import io.jettygraceful.os.OsException;
 
 /**
  * Turns an inherited fd into a {@link ServerSocketChannel} without JVM flags: it opens a placeholder channel of the
- * same family on an ephemeral loopback port, finds the placeholder's fd by its unique address, and {@code dup2}s the
+ * same family on an ephemeral loopback port (a fresh temporary path for a Unix-domain socket), finds the placeholder's fd by its unique address, and {@code dup2}s the
  * inherited fd over it. The channel then accepts on the inherited socket. Its cached local address is stale, so
  * callers report the address the kernel gives for the inherited socket instead.
  *
@@ -31,14 +35,21 @@ final class ChannelAdopter
     {
     }
 
+    /**
+     * A Unix-domain placeholder is bound to a fresh path the JDK picks in its temporary directory, whose file is
+     * removed once the inherited socket has replaced it (the placeholder's socket is gone by then).
+     */
     static Adopted adopt(Os os, InheritedSocket socket) throws IOException
     {
-        ProtocolFamily family = socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
-        InetAddress loopback = InetAddress.getByName(socket.ipv6() ? "::1" : "127.0.0.1");
+        boolean unix = socket.isUnixDomain();
+        ProtocolFamily family = unix ? StandardProtocolFamily.UNIX : socket.ipv6() ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
         ServerSocketChannel placeholder = ServerSocketChannel.open(family);
+        Path placeholderFile = null;
         try
         {
-            placeholder.bind(new InetSocketAddress(loopback, 0), 1);
+            placeholder.bind(unix ? null : new InetSocketAddress(InetAddress.getByName(socket.ipv6() ? "::1" : "127.0.0.1"), 0), 1);
+            if (unix)
+                placeholderFile = ((UnixDomainSocketAddress)placeholder.getLocalAddress()).getPath();
             int fd = fdOf(os, placeholder);
             os.duplicateOnto(socket.fd(), fd);
             return new Adopted(placeholder, fd);
@@ -47,6 +58,11 @@ final class ChannelAdopter
         {
             placeholder.close();
             throw new IOException("cannot adopt inherited " + socket.describe() + ": " + x.getMessage(), x);
+        }
+        finally
+        {
+            if (placeholderFile != null)
+                Files.deleteIfExists(placeholderFile);
         }
     }
 
@@ -57,11 +73,13 @@ final class ChannelAdopter
      */
     static int fdOf(Os os, ServerSocketChannel channel) throws IOException
     {
-        InetSocketAddress local = (InetSocketAddress)channel.getLocalAddress();
+        SocketAddress local = channel.getLocalAddress();
+        String unixPath = local instanceof UnixDomainSocketAddress unix ? unix.getPath().toString() : null;
         for (int fd : os.openFds())
         {
             FdDescription description = os.describe(fd);
-            if (description.isSocket() && description.socket().listening() && local.equals(description.socket().local()))
+            if (description.isSocket() && description.socket().listening() &&
+                (unixPath != null ? unixPath.equals(description.socket().unixPath()) : local.equals(description.socket().local())))
                 return fd;
         }
         throw new OsException("no fd of this process listens on " + local, 0);

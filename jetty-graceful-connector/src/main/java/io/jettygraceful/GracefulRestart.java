@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Zero-downtime restart of a Jetty {@link Server}: a lifecycle bean that, when triggered (by a signal, SIGHUP by
  * default, or by {@link #restart()}), starts a replacement JVM that inherits every listening socket of the server's
- * {@link InheritedServerConnector}s, waits until the replacement is ready, then stops accepting, drains in-flight
+ * {@link HandedOverConnector}s ({@link InheritedServerConnector} for TCP, {@link InheritedUnixDomainConnector} for
+ * Unix-domain sockets), waits until the replacement is ready, then stops accepting, drains in-flight
  * requests and exits. If the replacement fails in any way (cannot start, exits, reports a failure, is not ready in
  * time), it is stopped and reaped, and this process keeps serving as if nothing happened.
  *
@@ -75,6 +76,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
+    private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
     private volatile boolean systemdFdStore;
@@ -348,6 +350,36 @@ public class GracefulRestart extends AbstractLifeCycle
         return current != null && current.isHolding();
     }
 
+    /**
+     * @param spread the window over which a replaced process closes its WebSocket sessions with 1012 (Service
+     *               Restart), each at its own moment, so the replacement gets the reconnects spread out rather than at
+     *               one instant; default 5 s; zero closes them all at once. At most half the drain timeout is used, so
+     *               the close handshakes end within it. A real stop closes them with 1001 at once.
+     */
+    public void setWebSocketCloseSpread(Duration spread)
+    {
+        if (spread == null || spread.isNegative())
+            throw new IllegalArgumentException("webSocketCloseSpread must be zero or positive, was " + spread);
+        this.webSocketCloseSpread = spread;
+    }
+
+    public Duration getWebSocketCloseSpread()
+    {
+        return webSocketCloseSpread;
+    }
+
+    /** For jetty.xml: {@link #setWebSocketCloseSpread(Duration)} in milliseconds. */
+    public void setWebSocketCloseSpreadMillis(long millis)
+    {
+        setWebSocketCloseSpread(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds over which a replaced process closes its WebSocket sessions with 1012 (Service Restart)")
+    public long getWebSocketCloseSpreadMillis()
+    {
+        return webSocketCloseSpread.toMillis();
+    }
+
     public void addRestartListener(RestartListener listener)
     {
         listeners.add(listener);
@@ -398,7 +430,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return failed.get();
     }
 
-    @ManagedAttribute("Requests received and not yet completed, on the InheritedServerConnectors")
+    @ManagedAttribute("Requests received and not yet completed, on the handed-over connectors")
     public long getRequestsInFlight()
     {
         return drainCustomizer.inFlight();
@@ -461,7 +493,7 @@ public class GracefulRestart extends AbstractLifeCycle
         {
             takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
             // The connectors are open but not started: keep them from accepting until the parent has committed.
-            for (InheritedServerConnector connector : connectors())
+            for (HandedOverConnector connector : connectors())
                 connector.pauseForTakeover();
         }
         List<RestartListener> supervisors = new ArrayList<>();
@@ -477,7 +509,7 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
-        for (InheritedServerConnector connector : connectors())
+        for (HandedOverConnector connector : connectors())
         {
             // Every HttpConnectionFactory in the connector's tree, also one wrapped by another factory that holds it as a
             // bean (Dropwizard's InstrumentedConnectionFactory), which getConnectionFactory(Class) does not see.
@@ -646,6 +678,8 @@ public class GracefulRestart extends AbstractLifeCycle
         HolderLink link = holderLink;
         if (link != null && holder == null)
             link.serving(os.pid());
+        for (HandedOverConnector connector : connectors())
+            connector.setServing(true);
         listeners.serving();
     }
 
@@ -691,9 +725,9 @@ public class GracefulRestart extends AbstractLifeCycle
         String refusal = refusal();
         if (refusal != null)
             return refuse(refusal);
-        List<InheritedServerConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
+        List<HandedOverConnector> connectors = connectors().stream().filter(c -> c.getAcceptFd() >= 0).toList();
         if (connectors.isEmpty())
-            return refuse("no open InheritedServerConnector in " + server + ": nothing to hand over");
+            return refuse("no open InheritedServerConnector or InheritedUnixDomainConnector in " + server + ": nothing to hand over");
         List<String> argv;
         try
         {
@@ -706,18 +740,20 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         for (Connector connector : server.getConnectors())
         {
-            if (!(connector instanceof InheritedServerConnector) && connector instanceof org.eclipse.jetty.server.NetworkConnector)
-                LOG.warn("Restart: {} is not an InheritedServerConnector: its socket is not handed over, and the replacement must bind its own", connector);
+            if (!(connector instanceof HandedOverConnector) && (connector instanceof org.eclipse.jetty.server.NetworkConnector ||
+                connector.getTransport() instanceof java.nio.channels.ServerSocketChannel))
+                LOG.warn("Restart: {} is neither an InheritedServerConnector nor an InheritedUnixDomainConnector: its socket is not handed over, and the replacement must bind its own", connector);
         }
         List<String> names = new ArrayList<>();
         List<Integer> fds = new ArrayList<>();
-        for (InheritedServerConnector connector : connectors)
+        List<String> socketFiles = new ArrayList<>();
+        for (HandedOverConnector connector : connectors)
         {
-            InheritedSocket socket = connector.getInheritedSocket();
-            names.add(connector.getSocketName() != null ? connector.getSocketName() : socket != null ? socket.name() : null);
+            names.add(connector.getHandoffName());
             fds.add(connector.getAcceptFd());
+            socketFiles.add(connector.getOwnedSocketFile());
         }
-        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, os.pid(), registry.generation());
+        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, socketFiles, os.pid(), registry.generation());
         HolderLink link = holderLink;
         int holderFd = link == null ? -1 : link.passOnFd();
         if (holderFd >= 0)
@@ -781,9 +817,10 @@ public class GracefulRestart extends AbstractLifeCycle
     private Map<String, Integer> socketsToStore()
     {
         Map<String, Integer> sockets = new java.util.LinkedHashMap<>();
-        for (InheritedServerConnector connector : connectors())
+        for (HandedOverConnector handedOver : connectors())
         {
-            if (connector.getInheritedSocket() != null || connector.getAcceptFd() < 0)
+            // TCP listeners only; a Unix-domain socket's path outlives a restart by itself
+            if (!(handedOver instanceof InheritedServerConnector connector) || connector.getInheritedSocket() != null || connector.getAcceptFd() < 0)
                 continue;
             String name = connector.getSocketName() != null ? connector.getSocketName() : "port-" + connector.getLocalPort();
             sockets.putIfAbsent(name, connector.getAcceptFd());
@@ -811,7 +848,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return null;
     }
 
-    private void runRestart(HandoffAttempt attempt, List<InheritedServerConnector> connectors, CompletableFuture<RestartOutcome> result)
+    private void runRestart(HandoffAttempt attempt, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
         listeners.restartStarting();
         RestartOutcome outcome;
@@ -837,6 +874,8 @@ public class GracefulRestart extends AbstractLifeCycle
             return;
         }
         handedOff = true;
+        for (HandedOverConnector connector : connectors)
+            connector.setServing(false);
         succeeded.incrementAndGet();
         LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
         ContainerHolder containerHolder = holder;
@@ -846,7 +885,7 @@ public class GracefulRestart extends AbstractLifeCycle
         // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this sends,
         // and a client that connects once `systemctl reload` has returned must reach the replacement. (The drain stops
         // accepting again: a no-op by then.)
-        for (InheritedServerConnector connector : connectors)
+        for (HandedOverConnector connector : connectors)
             connector.stopAccepting();
         listeners.outcome(outcome);
         try
@@ -882,7 +921,7 @@ public class GracefulRestart extends AbstractLifeCycle
      * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
      * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
      */
-    private void drainAndExit(List<InheritedServerConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
+    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
     {
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
@@ -890,6 +929,7 @@ public class GracefulRestart extends AbstractLifeCycle
         int connectionsAtStart = openConnections();
         ExitStatus[] childExit = new ExitStatus[1];
         long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
+        long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
         drain.closeGently(connectors, deadline, watchUntil, () ->
         {
             ExitStatus exited = reapQuietly(attempt.childPid());
@@ -897,7 +937,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 return false;
             childExit[0] = exited;
             return crashed(exited);
-        });
+        }, webSocketSpread);
         if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
             return;
         HolderLink link = holderLink;
@@ -961,7 +1001,7 @@ public class GracefulRestart extends AbstractLifeCycle
      *
      * @return true when this process serves again
      */
-    private boolean takeBack(List<InheritedServerConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
+    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
     {
         try
         {
@@ -979,6 +1019,8 @@ public class GracefulRestart extends AbstractLifeCycle
             containerHolder.stopHolding();
         else if (holderLink != null)
             holderLink.serving(os.pid());
+        for (HandedOverConnector connector : connectors)
+            connector.setServing(true);
         RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
             " took the sockets back", handedOver.handoffTime(), childExit);
         lastOutcome = outcome;
@@ -991,7 +1033,7 @@ public class GracefulRestart extends AbstractLifeCycle
         return true;
     }
 
-    private List<InheritedServerConnector> connectors()
+    private List<HandedOverConnector> connectors()
     {
         return drain.connectors();
     }

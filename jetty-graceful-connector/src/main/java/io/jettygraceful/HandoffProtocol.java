@@ -7,7 +7,8 @@ package io.jettygraceful;
  * <h2>File descriptors in the child</h2>
  * <ul>
  *   <li>0, 1, 2: inherited from the parent unchanged (logs stay attached to the same stdout/stderr).</li>
- *   <li>3 … 3+n-1: the n listening sockets, in the order of the parent's {@code InheritedServerConnector}s
+ *   <li>3 … 3+n-1: the n listening sockets (TCP or Unix-domain), in the order of the parent's
+ *       {@link HandedOverConnector}s ({@code InheritedServerConnector}, {@code InheritedUnixDomainConnector})
  *       (systemd's {@code SD_LISTEN_FDS_START} layout). Each is a dup of the parent's listener: the same socket,
  *       so connections waiting in its accept queue are served by whichever process accepts them.</li>
  *   <li>3+n: the <em>control socket</em>, one end of a Unix stream socket pair the parent created.</li>
@@ -30,6 +31,10 @@ package io.jettygraceful;
  *   <li>{@value #CONTROL_FD} = 3+n;</li>
  *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1);</li>
  *   <li>{@value #HOLDER_FD} = 3+n+1, only when the holder channel is passed.</li>
+ *   <li>{@value #SOCKET_FILES} = one entry per listening socket, joined with {@code :}: empty, or
+ *       {@code <device>,<inode>} of a Unix-domain socket's file that this service bound itself (not systemd). The
+ *       child then owns that file: it removes it when it is stopped for real, if the path still names that file.
+ *       A process that hands over never removes it.</li>
  * </ul>
  * {@code LISTEN_PID} is not set: posix_spawn cannot know the child's pid before exec. Instead the child accepts the
  * handoff only when the fd named by {@value #CONTROL_FD} is a Unix socket whose peer (SO_PEERCRED, fixed when the
@@ -128,6 +133,8 @@ public final class HandoffProtocol
     public static final String HOLDER_FD = "JETTY_GRACEFUL_HOLDER_FD";
     public static final String HOLDER_SERVING = "SERVING";
     public static final String HOLDER_ENDED = "ENDED";
+    /** Per listening socket, the identity of the Unix-domain socket file this service owns, or empty. */
+    public static final String SOCKET_FILES = "JETTY_GRACEFUL_SOCKET_FILES";
     /** Prefix of every variable of this protocol: all are removed before new ones are set. */
     public static final String PREFIX = "JETTY_GRACEFUL_";
     public static final String READY = "READY";

@@ -34,7 +34,7 @@ import org.eclipse.jetty.io.ssl.SslConnection;
  */
 final class Http2GoAway
 {
-    private static final boolean AVAILABLE = present("org.eclipse.jetty.http2.HTTP2Connection");
+    private static final boolean AVAILABLE = OptionalClasses.present("org.eclipse.jetty.http2.HTTP2Connection");
 
     private final Set<HTTP2Session> told = Collections.newSetFromMap(new IdentityHashMap<>());
 
@@ -64,18 +64,5 @@ final class Http2GoAway
             }
         }
         return count;
-    }
-
-    private static boolean present(String className)
-    {
-        try
-        {
-            Class.forName(className, false, Http2GoAway.class.getClassLoader());
-            return true;
-        }
-        catch (ClassNotFoundException | LinkageError x)
-        {
-            return false;
-        }
     }
 }

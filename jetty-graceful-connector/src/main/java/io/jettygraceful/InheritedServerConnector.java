@@ -5,9 +5,6 @@ import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.Executor;
 
@@ -15,7 +12,6 @@ import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -46,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * inherited socket's real address.</p>
  */
 @ManagedObject("ServerConnector that adopts an inherited listening socket (systemd socket activation or a jetty-graceful handoff)")
-public class InheritedServerConnector extends ServerConnector
+public class InheritedServerConnector extends ServerConnector implements HandedOverConnector
 {
     private static final Logger LOG = LoggerFactory.getLogger(InheritedServerConnector.class);
 
@@ -152,6 +148,14 @@ public class InheritedServerConnector extends ServerConnector
         this.inheritRequired = required;
     }
 
+    /** @return the socket name, else the inherited socket's LISTEN_FDNAMES name, else {@code null} */
+    @Override
+    public String getHandoffName()
+    {
+        InheritedSocket socket = inherited;
+        return socketName != null ? socketName : socket != null ? socket.name() : null;
+    }
+
     @ManagedAttribute("Whether starting without an inherited socket is an error")
     public boolean isInheritRequired()
     {
@@ -182,6 +186,7 @@ public class InheritedServerConnector extends ServerConnector
      * closed or unknown (an unsupported platform)
      */
     @ManagedAttribute("The fd of the open accept channel, -1 when closed")
+    @Override
     public int getAcceptFd()
     {
         return isOpen() ? acceptFd : -1;
@@ -272,6 +277,7 @@ public class InheritedServerConnector extends ServerConnector
      * waits until it has. Other processes sharing the socket keep accepting: closing this process's fd never shuts
      * the socket down. Follow with {@link #isAcceptSettled()} before stopping the connector.
      */
+    @Override
     public void stopAccepting()
     {
         setAccepting(false);
@@ -311,6 +317,7 @@ public class InheritedServerConnector extends ServerConnector
      * Keeps this connector from accepting when it starts, until {@link #resumeAccepting()}: a replacement's connectors
      * are paused until its parent says GO. Call before the connector starts.
      */
+    @Override
     public void pauseForTakeover()
     {
         pausedForTakeover = true;
@@ -323,6 +330,7 @@ public class InheritedServerConnector extends ServerConnector
      * refuses to register the channel again ({@code CancelledKeyException}) until a select has removed that key: so
      * first let every selector complete a select.
      */
+    @Override
     public void resumeAccepting()
     {
         pausedForTakeover = false;
@@ -334,25 +342,9 @@ public class InheritedServerConnector extends ServerConnector
         setAccepting(true);
     }
 
-    /**
-     * Waits until each selector has run an update submitted now: every update submitted before has run too, and, when
-     * called twice, a select has completed in between.
-     */
     private void awaitSelectorUpdates()
     {
-        List<ManagedSelector> selectors = List.copyOf(getSelectorManager().getBeans(ManagedSelector.class));
-        CountDownLatch done = new CountDownLatch(selectors.size());
-        for (ManagedSelector selector : selectors)
-            selector.submit(s -> done.countDown());
-        try
-        {
-            if (!done.await(5, TimeUnit.SECONDS))
-                LOG.warn("{}: selectors did not run an update within 5 s", this);
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
+        SelectorUpdates.await(getSelectorManager(), this);
     }
 
     /**
@@ -362,6 +354,7 @@ public class InheritedServerConnector extends ServerConnector
      *
      * @throws IOException when the listener cannot be adopted again
      */
+    @Override
     public void resumeAfterStopAccepting() throws IOException
     {
         if (getAcceptors() > 0)
@@ -400,6 +393,7 @@ public class InheritedServerConnector extends ServerConnector
      * @return after {@link #stopAccepting()}: true when every connection this connector accepted has become an endpoint
      * (so that stopping now closes no connection that has not been served)
      */
+    @Override
     public boolean isAcceptSettled()
     {
         return acceptsInProgress.get() == 0 && acceptsPending.get() <= 0;

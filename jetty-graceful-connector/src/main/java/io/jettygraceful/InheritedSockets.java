@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  *       the application starts inherits the variables but not the fds, and must not adopt whatever sits at fd 3.</li>
  *   <li>Variables aimed at this process must be right, or {@link #get()} throws {@link InheritedSocketException}
  *       naming the variable or fd: {@code LISTEN_FDS} a positive number, {@code LISTEN_FDNAMES} one name per fd
- *       without control characters, every fd open, a socket, IPv4 or IPv6, of stream type, listening. Nothing is
+ *       without control characters, every fd open, a socket, IPv4, IPv6 or Unix-domain, of stream type, listening. Nothing is
  *       adopted when anything is wrong, so the server never starts half-configured.</li>
  *   <li>Every adopted fd, and the handoff control fd, gets FD_CLOEXEC, and stays open for the life of the JVM,
  *       owned by this registry.</li>
@@ -61,9 +61,18 @@ public final class InheritedSockets
     private final int generation;
     private final int controlFd;
     private final String ignoredReason;
+    /** Per socket: the identity of its socket file that this service owns (see {@link HandoffProtocol#SOCKET_FILES}), or null. */
+    private final List<String> socketFiles;
 
     private InheritedSockets(Source source, List<InheritedSocket> sockets, int parentPid, int generation, int controlFd, String ignoredReason)
     {
+        this(source, sockets, parentPid, generation, controlFd, ignoredReason, List.of());
+    }
+
+    private InheritedSockets(Source source, List<InheritedSocket> sockets, int parentPid, int generation, int controlFd, String ignoredReason,
+                             List<String> socketFiles)
+    {
+        this.socketFiles = socketFiles;
         this.source = source;
         this.sockets = Collections.unmodifiableList(sockets);
         this.parentPid = parentPid;
@@ -145,7 +154,27 @@ public final class InheritedSockets
                 sockets.size() + " listening fd(s), at fd " + expectedControl + ". Fix: the parent that started this JVM must use the layout of HandoffProtocol (is its jetty-graceful version the same?)");
         closeOnExec(os, sockets);
         closeOnExec(os, controlFd);
-        return new InheritedSockets(Source.HANDOFF, sockets, parent, generation, controlFd, null);
+        return new InheritedSockets(Source.HANDOFF, sockets, parent, generation, controlFd, null, socketFiles(env, sockets.size()));
+    }
+
+    /** Reads {@link HandoffProtocol#SOCKET_FILES}: one entry per socket, empty when the service owns no file for it. */
+    private static List<String> socketFiles(Map<String, String> env, int count)
+    {
+        String text = env.get(HandoffProtocol.SOCKET_FILES);
+        List<String> files = new ArrayList<>(Collections.nCopies(count, (String)null));
+        if (text == null)
+            return files;
+        String[] given = text.split(":", -1);
+        if (given.length != count)
+        {
+            // Only about removing a file on a real stop: never worth refusing to serve.
+            LOG.warn("{}='{}' has {} entries for {} socket(s): ignored; no socket file will be removed on a stop", HandoffProtocol.SOCKET_FILES,
+                printable(text), given.length, count);
+            return files;
+        }
+        for (int i = 0; i < count; i++)
+            files.set(i, given[i].isEmpty() ? null : given[i]);
+        return files;
     }
 
     private static InheritedSockets none(String ignoredReason)
@@ -198,20 +227,19 @@ public final class InheritedSockets
             else if (socket == null)
                 problem = "is " + description.describe() + ", not a socket" + (isJvmOwnFile(description.target()) ?
                     " (a file this JVM opened itself: was anything passed at fd " + fd + " at all?)" : "");
-            else if (socket.family() == SocketInfo.AF_UNIX)
-                problem = "is " + socket.describe() + "; InheritedServerConnector serves IPv4 and IPv6 TCP sockets only";
-            else if (socket.family() != SocketInfo.AF_INET && socket.family() != SocketInfo.AF_INET6)
-                problem = "is " + socket.describe() + ", of a family Jetty cannot serve (IPv4 and IPv6 only)";
+            else if (socket.family() != SocketInfo.AF_INET && socket.family() != SocketInfo.AF_INET6 && socket.family() != SocketInfo.AF_UNIX)
+                problem = "is " + socket.describe() + ", of a family Jetty cannot serve (IPv4, IPv6 and Unix-domain only)";
             else if (socket.type() != SocketInfo.SOCK_STREAM)
-                problem = "is " + socket.describe() + ", not a stream (TCP) socket";
+                problem = "is " + socket.describe() + ", not a stream socket";
             else if (!socket.listening())
                 problem = "is " + socket.describe() + " that is not listening (no listen() was called on it)";
-            else if (socket.local() == null)
-                problem = "is a socket whose address cannot be read";
+            else if (socket.family() == SocketInfo.AF_UNIX ? socket.unixPath() == null || socket.unixPath().isEmpty() : socket.local() == null)
+                problem = "is " + socket.describe() + " whose address cannot be read" + (socket.family() == SocketInfo.AF_UNIX ? " (an unnamed Unix socket)" : "");
             if (problem != null)
                 throw new InheritedSocketException(label + " " + problem + "." +
-                    " Fix: pass listening TCP sockets (ListenStream= in a systemd .socket unit) at fds 3 to " + (2 + count) + ", or correct LISTEN_FDS.");
-            sockets.add(new InheritedSocket(fd, i, names[i], socket.family() == SocketInfo.AF_INET6, socket.local()));
+                    " Fix: pass listening TCP or Unix-domain stream sockets (ListenStream= in a systemd .socket unit) at fds 3 to " + (2 + count) + ", or correct LISTEN_FDS.");
+            sockets.add(socket.family() == SocketInfo.AF_UNIX ? new InheritedSocket(fd, i, names[i], false, null, socket.unixPath())
+                : new InheritedSocket(fd, i, names[i], socket.family() == SocketInfo.AF_INET6, socket.local()));
         }
         return sockets;
     }
@@ -278,17 +306,27 @@ public final class InheritedSockets
     }
 
     /**
+     * Claims an IP (TCP) socket for a connector: {@link #claim(String, boolean) claim(name, false)}.
+     */
+    public Optional<InheritedSocket> claim(String name)
+    {
+        return claim(name, false);
+    }
+
+    /**
      * Claims a socket for a connector. A named request takes the first unclaimed socket of that name; an unnamed one
-     * takes the first unclaimed socket in fd order.
+     * takes the first unclaimed socket in fd order. Only sockets of the kind asked for are considered: a TCP
+     * connector never takes a Unix-domain socket, nor the other way round.
      *
-     * @param name the LISTEN_FDNAMES name, or {@code null} for "next in order"
+     * @param name       the LISTEN_FDNAMES name, or {@code null} for "next in order"
+     * @param unixDomain true for a Unix-domain socket, false for an IPv4 or IPv6 one
      * @return the socket, or empty when none is left that matches
      */
-    public synchronized Optional<InheritedSocket> claim(String name)
+    public synchronized Optional<InheritedSocket> claim(String name, boolean unixDomain)
     {
         for (InheritedSocket socket : sockets)
         {
-            if (claimed.get(socket.index()))
+            if (claimed.get(socket.index()) || socket.isUnixDomain() != unixDomain)
                 continue;
             if (name == null || name.equals(socket.name()))
             {
@@ -297,6 +335,16 @@ public final class InheritedSockets
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * @return for a socket handed over by a jetty-graceful parent that owned its socket file (some generation of this
+     * service bound it): that file's identity (see {@link SocketFile.Identity#format()}), which the adopting connector
+     * removes on a real stop if the path still names it; {@code null} for any other socket (e.g. one systemd made)
+     */
+    public String ownedSocketFile(InheritedSocket socket)
+    {
+        return socket.index() < socketFiles.size() ? socketFiles.get(socket.index()) : null;
     }
 
     /** @return the sockets no connector has claimed */

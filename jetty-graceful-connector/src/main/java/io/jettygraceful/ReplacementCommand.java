@@ -50,6 +50,12 @@ final class ReplacementCommand
      */
     static Map<String, String> environment(Map<String, String> current, List<String> names, int parentPid, int generation)
     {
+        return environment(current, names, java.util.Collections.nCopies(names.size(), null), parentPid, generation);
+    }
+
+    /** @param socketFiles per socket, the identity of the socket file the service owns, or null (see HandoffProtocol) */
+    static Map<String, String> environment(Map<String, String> current, List<String> names, List<String> socketFiles, int parentPid, int generation)
+    {
         Map<String, String> env = new TreeMap<>(current);
         env.remove(HandoffProtocol.LISTEN_PID);
         env.remove(HandoffProtocol.LISTEN_FDS);
@@ -60,6 +66,8 @@ final class ReplacementCommand
         env.put(HandoffProtocol.PARENT_PID, String.valueOf(parentPid));
         env.put(HandoffProtocol.CONTROL_FD, String.valueOf(HandoffProtocol.LISTEN_FDS_START + names.size()));
         env.put(HandoffProtocol.GENERATION, String.valueOf(generation + 1));
+        if (socketFiles.stream().anyMatch(java.util.Objects::nonNull))
+            env.put(HandoffProtocol.SOCKET_FILES, String.join(":", socketFiles.stream().map(f -> f == null ? "" : f).toList()));
         return env;
     }
 }

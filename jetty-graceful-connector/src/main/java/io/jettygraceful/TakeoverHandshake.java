@@ -36,7 +36,7 @@ final class TakeoverHandshake
      * @return true when the parent handed over ({@code DONE}), false when it went away first (either way this process
      * now accepts and serves)
      */
-    boolean reportReady(Server server, ReadinessCheck check, List<InheritedServerConnector> connectors) throws Exception
+    boolean reportReady(Server server, ReadinessCheck check, List<? extends HandedOverConnector> connectors) throws Exception
     {
         try
         {
@@ -82,9 +82,9 @@ final class TakeoverHandshake
         }
     }
 
-    private static void resume(List<InheritedServerConnector> connectors)
+    private static void resume(List<? extends HandedOverConnector> connectors)
     {
-        for (InheritedServerConnector connector : connectors)
+        for (HandedOverConnector connector : connectors)
             connector.resumeAccepting();
     }
 

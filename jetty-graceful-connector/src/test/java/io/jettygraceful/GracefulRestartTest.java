@@ -192,6 +192,17 @@ class GracefulRestartTest
         assertEquals(Duration.ofSeconds(30), restart.getDrainTimeout(), "a refused value changes nothing");
     }
 
+    @Test
+    void webSocketCloseSpreadIsFiveSecondsByDefaultAndNeverNegative()
+    {
+        GracefulRestart restart = new GracefulRestart(new Server());
+        assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.setWebSocketCloseSpreadMillis(-1));
+        assertContains(x.getMessage(), "webSocketCloseSpread");
+        restart.setWebSocketCloseSpread(Duration.ZERO);
+        assertEquals(Duration.ZERO, restart.getWebSocketCloseSpread(), "zero closes every session at once");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"QUIT", "TERM", "FOO", "SIGINT", "kill"})
     void unsupportedSignalIsRefusedWithTheNameAndAFix(String name)

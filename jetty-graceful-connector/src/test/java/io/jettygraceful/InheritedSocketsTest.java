@@ -218,17 +218,18 @@ class InheritedSocketsTest
 
     static Stream<Arguments> badFds()
     {
-        Map<String, BadFd> kinds = Map.of(
-            "closed", new BadFd(os -> { }, "is not open"),
-            "regular file", new BadFd(os -> os.file(0, "/var/log/app.log"), "a file or device (/var/log/app.log), not a socket"),
-            "pipe", new BadFd(os -> os.pipe(0), "a pipe (pipe:["),
-            "/dev/null", new BadFd(os -> os.devNull(0), "a file or device (/dev/null), not a socket"),
-            "UDP socket", new BadFd(os -> os.udp(0, "127.0.0.1", 53), "IPv4 datagram (UDP) socket on 127.0.0.1:53, not a stream (TCP) socket"),
-            "non-listening TCP", new BadFd(os -> os.tcp(0, "127.0.0.1", 8080), "IPv4 stream (TCP) socket on 127.0.0.1:8080 that is not listening"),
-            "Unix listening", new BadFd(os -> os.unixListening(0), "listening Unix-domain stream (TCP) socket; InheritedServerConnector serves IPv4 and IPv6 TCP sockets only"),
-            "Unix pair end", new BadFd(os -> os.unixPeer(0, 77), "Unix-domain stream (TCP) socket; InheritedServerConnector serves IPv4 and IPv6 TCP sockets only"),
-            "netlink", new BadFd(os -> os.socket(0, 16, 3, false, null, 0), "family 16"),
-            "unreadable address", new BadFd(os -> os.socket(0, SocketInfo.AF_INET, SocketInfo.SOCK_STREAM, true, null, 0), "address cannot be read"));
+        Map<String, BadFd> kinds = Map.ofEntries(
+            Map.entry("closed", new BadFd(os -> { }, "is not open")),
+            Map.entry("regular file", new BadFd(os -> os.file(0, "/var/log/app.log"), "a file or device (/var/log/app.log), not a socket")),
+            Map.entry("pipe", new BadFd(os -> os.pipe(0), "a pipe (pipe:[")),
+            Map.entry("/dev/null", new BadFd(os -> os.devNull(0), "a file or device (/dev/null), not a socket")),
+            Map.entry("UDP socket", new BadFd(os -> os.udp(0, "127.0.0.1", 53), "IPv4 datagram (UDP) socket on 127.0.0.1:53, not a stream socket")),
+            Map.entry("non-listening TCP", new BadFd(os -> os.tcp(0, "127.0.0.1", 8080), "IPv4 stream (TCP) socket on 127.0.0.1:8080 that is not listening")),
+            Map.entry("unnamed Unix listening", new BadFd(os -> os.unixListening(0), "a listening Unix-domain stream socket whose address cannot be read (an unnamed Unix socket)")),
+            Map.entry("Unix pair end", new BadFd(os -> os.unixPeer(0, 77), "a Unix-domain stream socket that is not listening")),
+            Map.entry("Unix datagram", new BadFd(os -> os.socket(0, SocketInfo.AF_UNIX, SocketInfo.SOCK_DGRAM, false, null, 0), "a Unix-domain datagram socket, not a stream socket")),
+            Map.entry("netlink", new BadFd(os -> os.socket(0, 16, 3, false, null, 0), "family 16")),
+            Map.entry("unreadable address", new BadFd(os -> os.socket(0, SocketInfo.AF_INET, SocketInfo.SOCK_STREAM, true, null, 0), "address cannot be read")));
         return Stream.of(3, 4).flatMap(fd -> kinds.entrySet().stream().map(e -> Arguments.of(fd, e.getKey(), e.getValue())));
     }
 
@@ -280,6 +281,38 @@ class InheritedSocketsTest
         assertEquals(0, os.describeCount(5), "only LISTEN_FDS fds are looked at");
     }
 
+    @Test
+    void aUnixDomainListenerIsAdoptedAndNeverCalledTcp() throws Exception
+    {
+        os.listening(3, "127.0.0.1", 8080).unixListening(4, "/run/app.sock").unixListening(5, "@abstract");
+        InheritedSockets registry = InheritedSockets.load(systemd("3", "LISTEN_FDNAMES", "http:app:abs"), os);
+        assertEquals(new InheritedSocket(4, 1, "app", false, null, "/run/app.sock"), registry.sockets().get(1));
+        assertEquals("fd 4 'app' unix:/run/app.sock", registry.sockets().get(1).describe());
+        assertEquals("fd 5 'abs' unix:@abstract", registry.sockets().get(2).describe());
+        assertEquals(Set.of(3, 4, 5), os.closeOnExecFds());
+        assertEquals("a listening Unix-domain stream socket on /run/app.sock", os.describe(4).describe(), "no TCP in a Unix socket's description");
+    }
+
+    @Test
+    void claimsTakeOnlyTheirKind() throws Exception
+    {
+        os.unixListening(3, "/run/app.sock").listening(4, "127.0.0.1", 8080).unixListening(5, "/run/admin.sock");
+        InheritedSockets registry = InheritedSockets.load(systemd("3", "LISTEN_FDNAMES", "app:http:admin"), os);
+        assertEquals(4, registry.claim(null).orElseThrow().fd(), "a TCP claim skips the Unix socket before it");
+        assertEquals(Optional.empty(), registry.claim("app"), "a TCP claim never takes a Unix socket, even by name");
+        assertEquals(5, registry.claim("admin", true).orElseThrow().fd());
+        assertEquals(3, registry.claim(null, true).orElseThrow().fd());
+        assertEquals(Optional.empty(), registry.claim(null, true));
+    }
+
+    @Test
+    void socketFilesComeOnlyWithAHandoff() throws Exception
+    {
+        os.unixListening(3, "/run/app.sock").listening(4, "127.0.0.1", 8080);
+        InheritedSockets systemd = InheritedSockets.load(systemd("2", HandoffProtocol.SOCKET_FILES, "2049,77:"), os);
+        assertNull(systemd.ownedSocketFile(systemd.sockets().get(0)), "a socket systemd made is systemd's to remove");
+    }
+
     // ---- claim ----------------------------------------------------------------------------------------------
 
     @Test
@@ -319,6 +352,26 @@ class InheritedSocketsTest
         assertEquals(List.of("http", "https"), registry.sockets().stream().map(InheritedSocket::name).toList());
         assertTrue(registry.sockets().get(1).ipv6());
         assertEquals(Set.of(3, 4, 5), os.closeOnExecFds(), "listeners and control fd are marked close-on-exec");
+    }
+
+    @Test
+    void aHandoffPassesTheSocketFilesTheServiceOwns() throws Exception
+    {
+        os.unixListening(3, "/run/app.sock").listening(4, "127.0.0.1", 8080).unixPeer(5, PARENT);
+        InheritedSockets registry = InheritedSockets.load(handoff(String.valueOf(PARENT), "5", "2", "LISTEN_FDS", "2", "LISTEN_FDNAMES", "app:http",
+            HandoffProtocol.SOCKET_FILES, "2049,77:"), os);
+        assertEquals("2049,77", registry.ownedSocketFile(registry.sockets().get(0)));
+        assertNull(registry.ownedSocketFile(registry.sockets().get(1)));
+        assertEquals(new SocketFile.Identity(2049, 77), SocketFile.Identity.parse("2049,77"));
+    }
+
+    @Test
+    void aMalformedSocketFilesListOnlyLosesTheCleanUp() throws Exception
+    {
+        os.unixListening(3, "/run/app.sock").unixPeer(4, PARENT);
+        InheritedSockets registry = InheritedSockets.load(handoff(String.valueOf(PARENT), "4", "2", "LISTEN_FDS", "1", HandoffProtocol.SOCKET_FILES, "1,2:3,4"), os);
+        assertNull(registry.ownedSocketFile(registry.sockets().get(0)));
+        assertNull(SocketFile.Identity.parse("x,2"));
     }
 
     static Stream<Arguments> staleHandoffs()

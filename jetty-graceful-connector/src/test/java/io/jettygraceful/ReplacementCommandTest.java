@@ -56,6 +56,15 @@ class ReplacementCommandTest
     }
 
     @Test
+    void socketFilesTheServiceOwnsTravelOnlyWhenThereAreAny()
+    {
+        Map<String, String> none = ReplacementCommand.environment(Map.of(HandoffProtocol.SOCKET_FILES, "stale"), List.of("http"), 1, 1);
+        assertFalse(none.containsKey(HandoffProtocol.SOCKET_FILES), "a stale value from this process's own environment is not passed on");
+        Map<String, String> env = ReplacementCommand.environment(Map.of(), List.of("http", "app"), Arrays.asList(null, "2049,77"), 1, 1);
+        assertEquals(":2049,77", env.get(HandoffProtocol.SOCKET_FILES));
+    }
+
+    @Test
     void controlFdFollowsTheListeners()
     {
         for (int n = 1; n <= 4; n++)

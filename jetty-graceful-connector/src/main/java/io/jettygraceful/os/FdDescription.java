@@ -46,9 +46,17 @@ public record FdDescription(int fd, String target, SocketInfo socket)
      * @param listening SO_ACCEPTCONN
      * @param local     the bound address of an IP socket, else {@code null}
      * @param peerPid   for a connected Unix socket, the pid its peer had when the pair was made, else 0
+     * @param unixPath  for a Unix-domain socket, the address it is bound to: a filesystem path, an abstract name
+     *                  written {@code @name}, or {@code ""} when unnamed; else {@code null}
      */
-    public record SocketInfo(int family, int type, boolean listening, InetSocketAddress local, int peerPid)
+    public record SocketInfo(int family, int type, boolean listening, InetSocketAddress local, int peerPid, String unixPath)
     {
+        /** A socket without a Unix-domain address (an IP socket, or a Unix socket whose address is not known). */
+        public SocketInfo(int family, int type, boolean listening, InetSocketAddress local, int peerPid)
+        {
+            this(family, type, listening, local, peerPid, null);
+        }
+
         public static final int AF_UNIX = 1;
         public static final int AF_INET = 2;
         public static final int AF_INET6 = 10;
@@ -70,14 +78,16 @@ public record FdDescription(int fd, String target, SocketInfo socket)
             }
         }
 
+        /** @return e.g. {@code stream (TCP)} for an IP socket, {@code stream} for a Unix-domain one (no TCP there) */
         public String typeName()
         {
+            boolean ip = family == AF_INET || family == AF_INET6;
             switch (type)
             {
                 case SOCK_STREAM:
-                    return "stream (TCP)";
+                    return ip ? "stream (TCP)" : "stream";
                 case SOCK_DGRAM:
-                    return "datagram (UDP)";
+                    return ip ? "datagram (UDP)" : "datagram";
                 default:
                     return "type " + type;
             }
@@ -86,7 +96,8 @@ public record FdDescription(int fd, String target, SocketInfo socket)
         public String describe()
         {
             return "a " + (listening ? "listening " : "") + familyName() + " " + typeName() + " socket" +
-                (local != null ? " on " + SocketAddresses.hostAndPort(local) : "");
+                (local != null ? " on " + SocketAddresses.hostAndPort(local) : "") +
+                (unixPath != null && !unixPath.isEmpty() ? " on " + unixPath : "");
         }
     }
 }

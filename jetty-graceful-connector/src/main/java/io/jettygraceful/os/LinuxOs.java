@@ -186,11 +186,15 @@ final class LinuxOs implements Os
         boolean listening = intOption(fd, SO_ACCEPTCONN) == 1;
         InetSocketAddress local = null;
         int peerPid = 0;
+        String unixPath = null;
         if (family == FdDescription.SocketInfo.AF_INET || family == FdDescription.SocketInfo.AF_INET6)
             local = localAddress(fd);
         else if (family == FdDescription.SocketInfo.AF_UNIX)
+        {
             peerPid = peerPid(fd);
-        return new FdDescription(fd, target, new FdDescription.SocketInfo(family, type, listening, local, peerPid));
+            unixPath = unixAddress(fd);
+        }
+        return new FdDescription(fd, target, new FdDescription.SocketInfo(family, type, listening, local, peerPid, unixPath));
     }
 
     private int intOption(int fd, int option)
@@ -209,6 +213,30 @@ final class LinuxOs implements Os
         if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) != 0)
             return 0;
         return ucred.getInt(0);
+    }
+
+    /**
+     * @return the {@code sun_path} of a Unix-domain socket's address (struct sockaddr_un: a 2-byte family, then up to
+     * 108 bytes): a path, {@code @name} for the abstract namespace (leading NUL), {@code ""} when unnamed, or
+     * {@code null} when getsockname fails
+     */
+    private String unixAddress(int fd)
+    {
+        Pointer address = Memory.allocateDirect(runtime, 110, true);
+        IntByReference length = new IntByReference(110);
+        if (libc.getsockname(fd, address, length) != 0)
+            return null;
+        int pathLength = Math.min(108, length.intValue() - 2);
+        if (pathLength <= 0)
+            return "";
+        byte[] path = new byte[pathLength];
+        address.get(2, path, 0, pathLength);
+        if (path[0] == 0)
+            return "@" + new String(path, 1, pathLength - 1, java.nio.charset.StandardCharsets.UTF_8);
+        int end = 0;
+        while (end < pathLength && path[end] != 0)
+            end++;
+        return new String(path, 0, end, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private InetSocketAddress localAddress(int fd)

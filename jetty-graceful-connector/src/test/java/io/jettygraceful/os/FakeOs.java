@@ -131,6 +131,13 @@ public class FakeOs implements Os
         return socket(fd, familyOf(host), SocketInfo.SOCK_STREAM, true, address(host, port), 0);
     }
 
+    /** A listening Unix-domain stream socket bound to {@code path} ({@code @name} for the abstract namespace). */
+    public synchronized FakeOs unixListening(int fd, String path)
+    {
+        return put(new FdDescription(fd, "socket:[" + (++inode) + "]", new SocketInfo(SocketInfo.AF_UNIX, SocketInfo.SOCK_STREAM, true, null, 0, path)));
+    }
+
+    /** A listening Unix-domain stream socket whose address is unknown (unnamed). */
     public FakeOs unixListening(int fd)
     {
         return socket(fd, SocketInfo.AF_UNIX, SocketInfo.SOCK_STREAM, true, null, 0);

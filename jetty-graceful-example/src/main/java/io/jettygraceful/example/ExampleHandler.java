@@ -9,8 +9,10 @@ import java.util.stream.Collectors;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedSockets;
+import io.jettygraceful.InheritedUnixDomainConnector;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -28,7 +30,7 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
     private static final long MAX_DELAY_MS = 600_000;
 
     private final InheritedSockets inherited;
-    private final List<ServerConnector> connectors;
+    private final List<Connector> connectors;
     private final StatusSource status;
 
     /** Extra fields for /status, supplied by whoever owns them (the restart component). */
@@ -37,7 +39,7 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
         String extraJson();
     }
 
-    ExampleHandler(InheritedSockets inherited, List<ServerConnector> connectors, StatusSource status)
+    ExampleHandler(InheritedSockets inherited, List<Connector> connectors, StatusSource status)
     {
         this.inherited = inherited;
         this.connectors = connectors;
@@ -93,24 +95,30 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
             "}\n";
     }
 
-    private static boolean isInherited(ServerConnector connector)
+    private static boolean isInherited(Connector connector)
     {
-        return connector instanceof InheritedServerConnector inherited && inherited.isInherited();
+        return connector instanceof InheritedServerConnector inherited && inherited.isInherited() ||
+            connector instanceof InheritedUnixDomainConnector unix && unix.isInherited();
     }
 
-    private static String address(ServerConnector connector)
+    private static String address(Connector connector)
     {
+        if (connector instanceof InheritedUnixDomainConnector unix)
+            return unix.isInherited() ? "unix:" + unix.getInheritedSocket().unixPath() : "unix:" + unix.getUnixDomainPath();
         if (connector instanceof InheritedServerConnector inherited && inherited.getListenAddress() != null)
             return InheritedSocket.hostAndPort(inherited.getListenAddress());
-        String host = connector.getHost() == null ? "0.0.0.0" : connector.getHost();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + connector.getLocalPort();
+        ServerConnector tcp = (ServerConnector)connector;
+        String host = tcp.getHost() == null ? "0.0.0.0" : tcp.getHost();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + tcp.getLocalPort();
     }
 
-    /** @return e.g. {@code inherited fd 3 'http' 127.0.0.1:8080} or {@code bound 127.0.0.1:8081} */
-    static String describe(ServerConnector connector)
+    /** @return e.g. {@code inherited fd 3 'http' 127.0.0.1:8080}, {@code bound 127.0.0.1:8081} or {@code bound unix:/run/app.sock} */
+    static String describe(Connector connector)
     {
         if (connector instanceof InheritedServerConnector inherited && inherited.getInheritedSocket() != null)
             return "inherited " + inherited.getInheritedSocket().describe();
+        if (connector instanceof InheritedUnixDomainConnector unix && unix.getInheritedSocket() != null)
+            return "inherited " + unix.getInheritedSocket().describe();
         return "bound " + address(connector);
     }
 

@@ -25,6 +25,9 @@ final class ExampleOptions
     String tlsKeystore = null;
     String tlsPassword = null;
     String holder = "auto";
+    /** A Unix-domain socket path to serve on (bound when not inherited), or {@code null}. */
+    java.nio.file.Path unixSocket = null;
+    Duration webSocketCloseSpread = Duration.ofSeconds(5);
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -47,6 +50,9 @@ final class ExampleOptions
         "  --tls-password PW      password of the --tls-keystore file",
         "  --holder MODE          after a handoff the first process stays as the container's holder: auto (when it is",
         "                         PID 1, default), always (the child of tini, dumb-init, docker run --init), never",
+        "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
+        "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
+        "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
@@ -96,12 +102,22 @@ final class ExampleOptions
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;
                 case "--holder" -> options.holder = value;
+                case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
+                case "--ws-close-spread" -> options.webSocketCloseSpread = parseDuration(arg, value);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }
         if ((options.tlsKeystore == null) != (options.tlsPassword == null))
             throw new IllegalArgumentException("--tls-keystore and --tls-password go together: give both to serve HTTPS, or neither\n" + USAGE);
         return options;
+    }
+
+    private static java.nio.file.Path parseUnixSocket(String value)
+    {
+        if (value.isBlank() || value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > io.jettygraceful.InheritedUnixDomainConnector.MAX_PATH_BYTES)
+            throw new IllegalArgumentException("--unix-socket " + value + ": expected a path of 1 to " + io.jettygraceful.InheritedUnixDomainConnector.MAX_PATH_BYTES +
+                " bytes (the size of a Unix-domain socket address)");
+        return java.nio.file.Path.of(value);
     }
 
     private static int parsePort(String value)

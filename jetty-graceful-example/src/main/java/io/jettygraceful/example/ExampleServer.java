@@ -8,6 +8,8 @@ import java.util.stream.Collectors;
 
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InheritedSocket;
+import io.jettygraceful.InheritedUnixDomainConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -16,6 +18,7 @@ import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -25,12 +28,14 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The runnable example: an embedded Jetty serving {@code /uuid}, {@code /delayed} and {@code /status} on every socket
- * it inherited (one connector per socket), or on {@code --host}/{@code --port} when it inherited none.
+ * it inherited (one connector per socket, TCP or Unix-domain), or on {@code --host}/{@code --port} and/or
+ * {@code --unix-socket} when it inherited none.
  *
  * <p>Exit codes: 0 after a normal stop, 2 for bad options, bad inherited sockets or a bad setting such as an
  * unwritable PID file (the message says which and how to fix it), 1 for any other start failure.</p>
@@ -86,9 +91,8 @@ public final class ExampleServer
         // A TERM (or Ctrl-C) stop drains like a handoff (GracefulRestart's drainOnStop), bounded by this timeout.
         server.setStopTimeout(options.drainTimeout.toMillis());
 
-        int connectorCount = Math.max(1, inherited.sockets().size());
-        List<ServerConnector> connectors = new ArrayList<>();
-        for (int i = 0; i < connectorCount; i++)
+        List<Connector> connectors = new ArrayList<>();
+        for (int i = 0; i < tcpConnectorCount(inherited, options); i++)
         {
             ConnectionFactory[] factories = connectionFactories(options);
             ServerConnector connector = options.plainConnector
@@ -97,6 +101,13 @@ public final class ExampleServer
             connector.setHost(options.host);
             connector.setPort(options.port != null ? options.port : inherited.sockets().isEmpty() ? 8081 : 0);
             connector.setReusePort(options.reusePort);
+            server.addConnector(connector);
+            connectors.add(connector);
+        }
+        for (int i = 0; i < unixConnectorCount(inherited, options); i++)
+        {
+            InheritedUnixDomainConnector connector = new InheritedUnixDomainConnector(server, -1, connectionFactories(options));
+            connector.setUnixDomainPath(options.unixSocket);
             server.addConnector(connector);
             connectors.add(connector);
         }
@@ -128,7 +139,12 @@ public final class ExampleServer
         }
         server.addBean(restart);
 
-        server.setHandler(new ExampleHandler(inherited, connectors, () ->
+        restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
+        // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
+        WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
+            container.addMapping("/ws", (request, response, callback) -> new ExampleWebSocket()));
+        server.setHandler(webSockets);
+        webSockets.setHandler(new ExampleHandler(inherited, connectors, () ->
             "\"restartsSucceeded\":" + restart.getRestartsSucceeded() +
             ",\"restartsFailed\":" + restart.getRestartsFailed() +
             ",\"restarting\":" + restart.isRestarting() +
@@ -141,6 +157,25 @@ public final class ExampleServer
         LOG.info("Serving pid={} generation={} uuid={} listeners=[{}]", ProcessHandle.current().pid(), inherited.generation(),
             ExampleHandler.PROCESS_UUID, listeners);
         server.join();
+    }
+
+    /**
+     * @return one TCP connector per inherited TCP socket; with nothing inherited, one that binds {@code --port}
+     * (8081 by default), unless only {@code --unix-socket} was given
+     */
+    private static long tcpConnectorCount(InheritedSockets inherited, ExampleOptions options)
+    {
+        long tcp = inherited.sockets().stream().filter(s -> !s.isUnixDomain()).count();
+        if (tcp > 0)
+            return tcp;
+        return options.port != null || options.unixSocket == null && inherited.sockets().isEmpty() ? 1 : 0;
+    }
+
+    /** @return one Unix-domain connector per inherited Unix socket; else one that binds {@code --unix-socket}, if given */
+    private static long unixConnectorCount(InheritedSockets inherited, ExampleOptions options)
+    {
+        long unix = inherited.sockets().stream().filter(InheritedSocket::isUnixDomain).count();
+        return unix > 0 ? unix : options.unixSocket != null ? 1 : 0;
     }
 
     /**

@@ -109,11 +109,39 @@ public final class Http
 
         private Connection(SocketChannel channel, SSLSocket tls, String hostHeader) throws IOException
         {
+            this(channel, tls, tls != null ? tls.getInputStream() : channel.socket().getInputStream(),
+                tls != null ? tls.getOutputStream() : channel.socket().getOutputStream(), hostHeader);
+        }
+
+        private Connection(SocketChannel channel, SSLSocket tls, InputStream in, OutputStream out, String hostHeader)
+        {
             this.channel = channel;
             this.tls = tls;
-            this.in = new BufferedInputStream(tls != null ? tls.getInputStream() : channel.socket().getInputStream(), 8192);
-            this.out = tls != null ? tls.getOutputStream() : channel.socket().getOutputStream();
+            this.in = new BufferedInputStream(in, 8192);
+            this.out = out;
             this.hostHeader = hostHeader;
+        }
+
+        /**
+         * Connects to the Unix-domain socket at {@code path} (the JDK has no socket timeouts there: the channel is
+         * non-blocking and every read waits at most {@code readTimeout} in a selector, see {@link UnixStreams}).
+         *
+         * @throws java.net.ConnectException nothing listens on the path, or it does not exist
+         */
+        public static Connection openUnix(java.nio.file.Path path, Duration readTimeout) throws IOException
+        {
+            SocketChannel channel = SocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+            try
+            {
+                channel.connect(java.net.UnixDomainSocketAddress.of(path));
+                UnixStreams streams = new UnixStreams(channel, readTimeout);
+                return new Connection(channel, null, streams.in(), streams.out(), "localhost");
+            }
+            catch (IOException | RuntimeException x)
+            {
+                channel.close();
+                throw x;
+            }
         }
 
         /**
@@ -240,14 +268,17 @@ public final class Http
             int n;
             synchronized (channel.blockingLock())
             {
-                channel.configureBlocking(false);
+                boolean blocking = channel.isBlocking(); // a Unix-domain connection is never blocking (UnixStreams)
+                if (blocking)
+                    channel.configureBlocking(false);
                 try
                 {
                     n = channel.read(one);
                 }
                 finally
                 {
-                    channel.configureBlocking(true);
+                    if (blocking)
+                        channel.configureBlocking(true);
                 }
             }
             if (n < 0)
@@ -297,6 +328,8 @@ public final class Http
             {
                 if (tls != null)
                     tls.close();
+                if (!channel.isBlocking())
+                    in.close(); // a Unix-domain connection: also closes its selector (UnixStreams)
                 channel.close();
             }
             catch (IOException ignored)
@@ -447,6 +480,101 @@ public final class Http
         {
             List<String> values = headers.get(name);
             return values == null || values.isEmpty() ? null : values.get(0);
+        }
+    }
+
+    /**
+     * Blocking streams with a read timeout over a non-blocking channel (Unix-domain channels have no SO_TIMEOUT): each
+     * read waits in a selector at most the timeout, then throws {@link java.net.SocketTimeoutException}.
+     */
+    static final class UnixStreams
+    {
+        private final SocketChannel channel;
+        private final java.nio.channels.Selector selector;
+        private final java.nio.channels.SelectionKey key;
+        private final long timeoutMillis;
+
+        UnixStreams(SocketChannel channel, Duration timeout) throws IOException
+        {
+            this.channel = channel;
+            this.timeoutMillis = Math.max(1, timeout.toMillis());
+            channel.configureBlocking(false);
+            this.selector = java.nio.channels.Selector.open();
+            this.key = channel.register(selector, 0);
+        }
+
+        private void await(int op, String what) throws IOException
+        {
+            key.interestOps(op);
+            selector.selectedKeys().clear();
+            if (selector.select(timeoutMillis) == 0)
+                throw new java.net.SocketTimeoutException(what + " timed out after " + timeoutMillis + " ms");
+        }
+
+        InputStream in()
+        {
+            return new InputStream()
+            {
+                @Override
+                public int read() throws IOException
+                {
+                    byte[] one = new byte[1];
+                    int n = read(one, 0, 1);
+                    return n < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override
+                public int read(byte[] bytes, int offset, int length) throws IOException
+                {
+                    if (length == 0)
+                        return 0;
+                    ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                    while (true)
+                    {
+                        int n = channel.read(buffer);
+                        if (n != 0)
+                            return n;
+                        await(java.nio.channels.SelectionKey.OP_READ, "read");
+                    }
+                }
+
+                @Override
+                public void close() throws IOException
+                {
+                    selector.close();
+                    channel.close();
+                }
+            };
+        }
+
+        OutputStream out()
+        {
+            return new OutputStream()
+            {
+                @Override
+                public void write(int b) throws IOException
+                {
+                    write(new byte[] {(byte)b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] bytes, int offset, int length) throws IOException
+                {
+                    ByteBuffer buffer = ByteBuffer.wrap(bytes, offset, length);
+                    while (buffer.hasRemaining())
+                    {
+                        if (channel.write(buffer) == 0)
+                            await(java.nio.channels.SelectionKey.OP_WRITE, "write");
+                    }
+                }
+
+                @Override
+                public void close() throws IOException
+                {
+                    selector.close();
+                    channel.close();
+                }
+            };
         }
     }
 }

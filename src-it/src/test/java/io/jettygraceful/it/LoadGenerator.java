@@ -77,6 +77,7 @@ public final class LoadGenerator implements AutoCloseable
         private Duration maxDuration = Duration.ofSeconds(30);
         private Duration timeout = Duration.ofSeconds(10);
         private javax.net.ssl.SSLContext tls;
+        private java.nio.file.Path unixSocket;
 
         private Builder(int port)
         {
@@ -132,6 +133,13 @@ public final class LoadGenerator implements AutoCloseable
         public Builder tls(javax.net.ssl.SSLContext context)
         {
             this.tls = context;
+            return this;
+        }
+
+        /** Connect to this Unix-domain socket instead of host:port (plain HTTP). */
+        public Builder unixSocket(java.nio.file.Path path)
+        {
+            this.unixSocket = path;
             return this;
         }
 
@@ -201,7 +209,7 @@ public final class LoadGenerator implements AutoCloseable
                 {
                     if (connection == null)
                     {
-                        connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout, config.tls);
+                        connection = open();
                         connections.increment();
                     }
                     Http.Response response = connection.get(config.path);
@@ -240,7 +248,7 @@ public final class LoadGenerator implements AutoCloseable
         {
             while (next())
             {
-                try (Http.Connection connection = Http.Connection.open(config.host, config.port, config.timeout, config.timeout, config.tls))
+                try (Http.Connection connection = open())
                 {
                     connections.increment();
                     record(connection.get(config.path));
@@ -256,6 +264,12 @@ public final class LoadGenerator implements AutoCloseable
             other.increment();
             reason("client crashed: " + x);
         }
+    }
+
+    private Http.Connection open() throws IOException
+    {
+        return config.unixSocket != null ? Http.Connection.openUnix(config.unixSocket, config.timeout)
+            : Http.Connection.open(config.host, config.port, config.timeout, config.timeout, config.tls);
     }
 
     private void record(Http.Response response)

@@ -81,6 +81,23 @@ public final class ProcessTracker implements BeforeEachCallback, AfterEachCallba
         return status;
     }
 
+    /** GET /status over the Unix-domain socket at {@code path}, remembering the pid that answered; unchecked on I/O failure. */
+    public ExampleStatus statusUnix(java.nio.file.Path path)
+    {
+        try (Http.Connection connection = Http.Connection.openUnix(path, Http.DEFAULT_TIMEOUT))
+        {
+            Http.Response response = connection.get("/status");
+            assertEquals(200, response.status(), "GET /status over " + path + ": " + response);
+            ExampleStatus status = ExampleStatus.parse(response.body());
+            saw(status.pid());
+            return status;
+        }
+        catch (IOException x)
+        {
+            throw new java.io.UncheckedIOException("GET /status over " + path, x);
+        }
+    }
+
     /** Like {@link #status(int)} for polling loops: an I/O failure is an unchecked exception. */
     public ExampleStatus statusQuietly(int port)
     {

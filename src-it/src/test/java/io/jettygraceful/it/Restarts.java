@@ -30,11 +30,35 @@ public final class Restarts
     /** Polls /status until a process other than {@code current} answers, of the next generation. */
     public static ExampleStatus awaitGeneration(ProcessTracker processes, int port, ExampleStatus current, Duration timeout) throws IOException
     {
+        try
+        {
+            return awaitGeneration(() -> processes.statusQuietly(port), "port " + port, current, timeout);
+        }
+        catch (java.io.UncheckedIOException x)
+        {
+            throw x.getCause();
+        }
+    }
+
+    /**
+     * Sends SIGHUP to {@code current} and waits until the next generation answers through {@code status} (e.g. /status
+     * over a Unix-domain socket, {@link ProcessTracker#statusUnix}).
+     */
+    public static ExampleStatus restart(java.util.function.Supplier<ExampleStatus> status, String where, ExampleStatus current, Duration timeout)
+    {
+        if (!Subreaper.signal(current.pid(), SIGHUP))
+            fail("cannot send SIGHUP to pid " + current.pid() + ": it is gone");
+        return awaitGeneration(status, where, current, timeout);
+    }
+
+    /** Polls {@code status} until a process other than {@code current} answers, of the next generation. */
+    public static ExampleStatus awaitGeneration(java.util.function.Supplier<ExampleStatus> source, String where, ExampleStatus current, Duration timeout)
+    {
         long deadline = System.nanoTime() + timeout.toNanos();
         ExampleStatus status = current;
         while (System.nanoTime() - deadline < 0)
         {
-            status = processes.status(port);
+            status = source.get();
             if (status.pid() != current.pid())
             {
                 if (status.generation() != current.generation() + 1 || status.parentPid() != current.pid())
@@ -44,7 +68,7 @@ public final class Restarts
             }
             pause(Duration.ofMillis(20));
         }
-        fail("no new generation answered on port " + port + " within " + timeout.toMillis() + " ms; still " + status.json());
+        fail("no new generation answered on " + where + " within " + timeout.toMillis() + " ms; still " + status.json());
         return null;
     }
 

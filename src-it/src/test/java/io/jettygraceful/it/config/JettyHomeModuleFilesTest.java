@@ -39,7 +39,7 @@ class JettyHomeModuleFilesTest
     @Test
     void modulesHaveTheSectionsStartJarNeedsAndNoExec() throws Exception
     {
-        for (String name : List.of("graceful-http", "graceful-restart"))
+        for (String name : List.of("graceful-http", "graceful-unix", "graceful-restart"))
         {
             Map<String, List<String>> mod = ConfigTesting.readModule(module(name));
             assertFalse(mod.containsKey("exec"), name + ": [exec] makes start.jar fork a JVM that inherits no socket");
@@ -52,6 +52,10 @@ class JettyHomeModuleFilesTest
         assertFalse(Files.exists(module("graceful")), "jetty-home already has a module named graceful");
         assertTrue(ConfigTesting.readModule(module("graceful-restart")).get("depend").contains("graceful-http"));
         assertEquals(List.of("lib/graceful/*.jar"), ConfigTesting.readModule(module("graceful-http")).get("lib"));
+        // graceful-unix serves without graceful-http's TCP connector, so it brings the same jars itself.
+        assertEquals(ConfigTesting.readModule(module("graceful-http")).get("lib"), ConfigTesting.readModule(module("graceful-unix")).get("lib"));
+        assertEquals(ConfigTesting.readModule(module("graceful-http")).get("files"), ConfigTesting.readModule(module("graceful-unix")).get("files"),
+            "graceful-unix must list the same [files] as graceful-http");
     }
 
     @Test
@@ -84,7 +88,7 @@ class JettyHomeModuleFilesTest
     @Test
     void iniTemplatesDocumentEveryPropertyWithTheXmlDefault() throws Exception
     {
-        for (String name : List.of("graceful-http", "graceful-restart"))
+        for (String name : List.of("graceful-http", "graceful-unix", "graceful-restart"))
         {
             Map<String, String> documented = ConfigTesting.iniTemplateDefaults(module(name));
             Map<String, ConfigTesting.XmlProperty> read = xmlProperties(name);
@@ -210,7 +214,8 @@ class JettyHomeModuleFilesTest
         org.junit.jupiter.api.Assumptions.assumeTrue(jar != null, "no config jar yet (run through package or verify)");
         try (JarFile config = new JarFile(jar.toFile()))
         {
-            for (String entry : List.of("modules/graceful-http.mod", "modules/graceful-restart.mod", "etc/jetty-graceful-http.xml", "etc/jetty-graceful-restart.xml"))
+            for (String entry : List.of("modules/graceful-http.mod", "modules/graceful-unix.mod", "modules/graceful-restart.mod",
+                "etc/jetty-graceful-http.xml", "etc/jetty-graceful-unix.xml", "etc/jetty-graceful-restart.xml"))
                 assertNotNull(config.getEntry(entry), jar + " lacks " + entry);
         }
     }

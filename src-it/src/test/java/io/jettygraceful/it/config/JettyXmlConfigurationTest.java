@@ -13,6 +13,7 @@ import java.util.Map;
 
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InheritedUnixDomainConnector;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -52,6 +53,21 @@ class JettyXmlConfigurationTest
         for (String xml : jettyHomeXmls)
             xmls.add(ConfigTesting.jettyHomeEtc().resolve(xml));
         xmls.add(etc.resolve("jetty-graceful-restart.xml"));
+        return apply(properties, xmls);
+    }
+
+    /** Applies the server stand-in, then the named graceful files of etc/, sharing ids as start.jar does. */
+    private static Map<String, Object> configure(Map<String, String> properties, String... gracefulXmls) throws Exception
+    {
+        Path etc = ConfigTesting.configDir().resolve("etc");
+        List<Path> xmls = new java.util.ArrayList<>(List.of(ConfigTesting.testServerXml()));
+        for (String xml : gracefulXmls)
+            xmls.add(etc.resolve(xml));
+        return apply(properties, xmls);
+    }
+
+    private static Map<String, Object> apply(Map<String, String> properties, List<Path> xmls) throws Exception
+    {
         Map<String, Object> ids = new HashMap<>();
         Object last = null;
         try (ResourceFactory.Closeable resources = ResourceFactory.closeable())
@@ -106,6 +122,7 @@ class JettyXmlConfigurationTest
         assertEquals(2000, restart.getTakeBackWindowMillis());
         assertTrue(restart.isDrainOnStop());
         assertEquals("auto", restart.getHolder());
+        assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
         assertFalse(server.isStarted());
     }
 
@@ -172,6 +189,7 @@ class JettyXmlConfigurationTest
         properties.put("jetty.graceful.restart.takeBackWindow", "750");
         properties.put("jetty.graceful.restart.drainOnStop", "false");
         properties.put("jetty.graceful.restart.holder", "always");
+        properties.put("jetty.graceful.restart.webSocketCloseSpread", "1234");
 
         Server server = (Server)configure(properties).get("Server");
         InheritedServerConnector connector = connector(server);
@@ -191,6 +209,7 @@ class JettyXmlConfigurationTest
         assertEquals(750, restart.getTakeBackWindowMillis());
         assertFalse(restart.isDrainOnStop());
         assertEquals("always", restart.getHolder());
+        assertEquals(1234, restart.getWebSocketCloseSpreadMillis());
 
         server.start();
         try
@@ -212,5 +231,53 @@ class JettyXmlConfigurationTest
         {
             server.stop();
         }
+    }
+
+    @Test
+    void theUnixDomainConnectorTakesItsPropertiesAndServes() throws Exception
+    {
+        Map<String, Object> defaults = configure(Map.of(), "jetty-graceful-unix.xml");
+        InheritedUnixDomainConnector byDefault = assertInstanceOf(InheritedUnixDomainConnector.class, ((Server)defaults.get("Server")).getConnectors()[0]);
+        assertEquals(Path.of("/tmp/jetty.sock"), byDefault.getUnixDomainPath());
+        assertFalse(byDefault.isInheritRequired());
+        assertNull(byDefault.getSocketPermissions());
+        assertEquals(30000, byDefault.getIdleTimeout());
+        assertSame(defaults.get("httpConfig"), byDefault.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
+
+        Path socket = tmp.resolve("jetty.sock");
+        Map<String, String> properties = new HashMap<>();
+        properties.put("jetty.graceful.unix.path", socket.toString());
+        properties.put("jetty.graceful.unix.socketName", "app");
+        properties.put("jetty.graceful.unix.permissions", "rw-rw----");
+        properties.put("jetty.graceful.unix.idleTimeout", "4321");
+        properties.put("jetty.graceful.unix.acceptQueueSize", "64");
+        properties.put("jetty.graceful.restart.signal", "none");
+        properties.put("jetty.graceful.restart.exitAfterDrain", "false");
+        Map<String, Object> ids = configure(properties, "jetty-graceful-unix.xml", "jetty-graceful-restart.xml");
+        Server server = (Server)ids.get("Server");
+        InheritedUnixDomainConnector connector = assertInstanceOf(InheritedUnixDomainConnector.class, ids.get("gracefulUnixConnector"));
+        assertEquals("app", connector.getSocketName());
+        assertEquals("rw-rw----", connector.getSocketPermissions());
+        assertEquals(4321, connector.getIdleTimeout());
+        assertEquals(64, connector.getAcceptQueueSize());
+        server.start();
+        try
+        {
+            assertEquals(java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw----"), Files.getPosixFilePermissions(socket));
+            try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket)))
+            {
+                channel.write(java.nio.charset.StandardCharsets.US_ASCII.encode("GET /nothing-here HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"));
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(4096);
+                channel.read(buffer);
+                buffer.flip();
+                String response = java.nio.charset.StandardCharsets.US_ASCII.decode(buffer).toString();
+                assertTrue(response.startsWith("HTTP/1.1 404"), response);
+            }
+        }
+        finally
+        {
+            server.stop();
+        }
+        assertFalse(Files.exists(socket), "a real stop removes the socket file it bound");
     }
 }
