@@ -396,7 +396,7 @@ class GracefulRestartTest
             }
 
             @Override
-            public String getSocketName()
+            public String getHandoffName()
             {
                 throw new NoClassDefFoundError("io/jettygraceful/Simulated");
             }
