@@ -905,12 +905,21 @@ public class GracefulRestart extends AbstractLifeCycle
                 // exiting regardless
             }
             inProgress.set(null);
-            ContainerHolder broken = holder;
-            if (broken != null)
-                broken.hold(drainTimeout); // never returns: the container still needs its holder
-            if (exitAfterDrain)
-                System.exit(0);
+            endHandedOverProcess();
         }
+    }
+
+    /**
+     * The end of a process that handed over and drained (or failed to): a container holder holds, and never returns;
+     * otherwise the JVM exits 0 unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
+     */
+    private void endHandedOverProcess()
+    {
+        ContainerHolder containerHolder = holder;
+        if (containerHolder != null)
+            containerHolder.hold(drainTimeout); // never returns: exits with the serving generation's status
+        if (exitAfterDrain)
+            System.exit(0);
     }
 
     /**
@@ -963,11 +972,7 @@ public class GracefulRestart extends AbstractLifeCycle
             holder != null ? "holding the container" : exitAfterDrain ? "exiting" : "server stopped");
         inProgress.set(null);
         listeners.drained(outcome, drainTime);
-        ContainerHolder containerHolder = holder;
-        if (containerHolder != null)
-            containerHolder.hold(drainTimeout); // never returns: exits with the serving generation's status
-        if (exitAfterDrain)
-            System.exit(0);
+        endHandedOverProcess();
     }
 
     /**
@@ -996,8 +1001,8 @@ public class GracefulRestart extends AbstractLifeCycle
 
     /**
      * The replacement died (see {@link #crashed}) after it had taken over, while this process was still draining: take the listening sockets
-     * back and serve on, rather than leave nobody accepting. Supervisors are pointed back at this process (under systemd
-     * this needs {@code NotifyAccess=all}: the main pid was already the replacement's).
+     * back and serve on, rather than leave nobody accepting. Supervisors are pointed back at this process (the PID file;
+     * under systemd this process never stopped being the main pid, see {@link HandoffProtocol}).
      *
      * @return true when this process serves again
      */
