@@ -15,4 +15,20 @@ public interface ReadinessCheck
      * @throws Exception to refuse readiness: the parent keeps serving, and the message becomes the restart's reason
      */
     void awaitReady(Server server) throws Exception;
+
+    /**
+     * @param next the check to run once this one passed, or null
+     * @return a check that runs this one, then {@code next}; the first that throws refuses readiness (the second then
+     * does not run)
+     */
+    default ReadinessCheck andThen(ReadinessCheck next)
+    {
+        if (next == null)
+            return this;
+        return server ->
+        {
+            awaitReady(server);
+            next.awaitReady(server);
+        };
+    }
 }
