@@ -1,0 +1,234 @@
+package io.jettygraceful;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.Name;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ReadinessCheck} that warms a replacement up before it takes over: it replays a mix of requests
+ * ({@link WarmUpRequest}: {@code /uuid}, {@code GET /status | Accept: application/json}) through the replacement's own
+ * server, so that the classes of the request path are loaded and the JIT has compiled them when the first client
+ * arrives. A response with a 5xx, or with a status not {@linkplain #setAllowedStatuses(String) allowed} (by default
+ * every status below 500 is), or no response at all, fails readiness with a message naming the request, the status and
+ * the fix: the replacement exits and the serving process goes on, so a broken build never takes over.
+ *
+ * <p>{@link GracefulRestart} calls a readiness check only in a replacement, once its server has started and while its
+ * connectors do not accept (the parent still serves the shared socket). The warm-up never touches that socket: for
+ * its run it adds a {@link LocalConnector} to the server (with the {@link HttpConfiguration} of the server's first
+ * HTTP connector, so the same request customizers run), starts it, and removes and stops it afterwards, also when the
+ * warm-up fails. It sends {@link #getCount() count} requests in all, going round the mix in order, from
+ * {@link #getThreads() threads} threads at once (each on its own keep-alive connection), and stops early once
+ * {@link #getDurationMillis() duration} is over, when one is set. With a count and a duration of 0, or an empty mix,
+ * it does nothing (so jetty.xml can always declare it). Each request may take {@value WarmUpReplay#REQUEST_TIMEOUT_MS}
+ * ms; requests have no body.</p>
+ *
+ * <p>In jetty.xml (the {@code graceful-restart} module does this when {@code jetty.graceful.restart.warmUp.requests}
+ * is set):</p>
+ * <pre>{@code
+ * <Set name="readinessCheck">
+ *   <New class="io.jettygraceful.WarmUpReadinessCheck">
+ *     <Arg name="requests">/uuid, GET /status | Accept: application/json</Arg>
+ *     <Arg name="count">2000</Arg>
+ *     <Set name="threads">2</Set>
+ *   </New>
+ * </Set>
+ * }</pre>
+ */
+@ManagedObject("Warm-up of a replacement: replays a request mix through an in-process LocalConnector before it reports ready")
+public class WarmUpReadinessCheck implements ReadinessCheck
+{
+    private static final Logger LOG = LoggerFactory.getLogger(WarmUpReadinessCheck.class);
+    private static final int MAX_THREADS = 64;
+
+    private final List<WarmUpRequest> requests;
+    private final long count;
+    private volatile Duration duration = Duration.ZERO;
+    private volatile int threads = 1;
+    private volatile AllowedStatuses allowedStatuses = AllowedStatuses.BELOW_500;
+    private volatile long lastRequests = -1;
+    private volatile long lastMillis = -1;
+
+    /**
+     * @param requests the mix, separated by commas or line breaks (see {@link WarmUpRequest#parseMix(String)}); null or
+     *                 blank for no warm-up
+     * @param count    requests to send in all (going round the mix), or 0 to run for {@link #setDurationMillis(long)} only
+     * @throws IllegalArgumentException for a request that does not parse or a negative count, naming it and the fix
+     */
+    public WarmUpReadinessCheck(@Name("requests") String requests, @Name("count") long count)
+    {
+        this(WarmUpRequest.parseMix(requests), count);
+    }
+
+    /** @return a warm-up of {@code requests}, one request per element (a header value may hold a comma here) */
+    public static WarmUpReadinessCheck of(List<String> requests, long count)
+    {
+        return new WarmUpReadinessCheck(WarmUpRequest.parseAll(requests == null ? List.of() : requests), count);
+    }
+
+    private WarmUpReadinessCheck(List<WarmUpRequest> requests, long count)
+    {
+        if (count < 0)
+            throw new IllegalArgumentException("warm-up count " + count + " is negative: give the number of requests to send, or 0 to " +
+                "warm up for a duration only");
+        this.requests = requests;
+        this.count = count;
+    }
+
+    /** @return whether this check sends any request */
+    @ManagedAttribute("Whether the warm-up sends any request (a mix, and a count or a duration)")
+    public boolean isEnabled()
+    {
+        return !requests.isEmpty() && (count > 0 || !duration.isZero());
+    }
+
+    public List<WarmUpRequest> getRequests()
+    {
+        return requests;
+    }
+
+    @ManagedAttribute("Request mix, in the form [METHOD ]target[ | Name: value], separated by commas")
+    public String getRequestMix()
+    {
+        return requests.stream().map(WarmUpRequest::toString).collect(Collectors.joining(", "));
+    }
+
+    @ManagedAttribute("Requests sent in all, going round the mix; 0: for the duration only")
+    public long getCount()
+    {
+        return count;
+    }
+
+    /** @param duration the longest the warm-up runs (it ends early, and passes, once over); zero (default) for no limit */
+    public void setDuration(Duration duration)
+    {
+        if (duration == null || duration.isNegative())
+            throw new IllegalArgumentException("warm-up duration " + duration + " is negative: give a duration such as 5s, or 0 for no limit");
+        this.duration = duration;
+    }
+
+    public Duration getDuration()
+    {
+        return duration;
+    }
+
+    /** For jetty.xml: {@link #setDuration(Duration)} in milliseconds. */
+    public void setDurationMillis(long millis)
+    {
+        setDuration(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds the warm-up runs at most; 0: no limit")
+    public long getDurationMillis()
+    {
+        return duration.toMillis();
+    }
+
+    /** @param threads how many threads send requests at once, each on its own connection (1 to 64; default 1) */
+    public void setThreads(int threads)
+    {
+        if (threads < 1 || threads > MAX_THREADS)
+            throw new IllegalArgumentException("warm-up threads " + threads + " is not between 1 and " + MAX_THREADS +
+                ": give about the number of cores, or 1");
+        this.threads = threads;
+    }
+
+    @ManagedAttribute("Threads that send warm-up requests at once")
+    public int getThreads()
+    {
+        return threads;
+    }
+
+    /**
+     * @param statuses the statuses a warm-up response may have, codes and classes separated by commas
+     *                 ({@code 200, 3xx, 401}); null or blank (default): every status below 500. A 5xx always fails.
+     * @throws IllegalArgumentException naming an entry that is not a status below 500 or a class such as 2xx
+     */
+    public void setAllowedStatuses(String statuses)
+    {
+        this.allowedStatuses = AllowedStatuses.parse(statuses);
+    }
+
+    @ManagedAttribute("Statuses a warm-up response may have")
+    public String getAllowedStatuses()
+    {
+        return allowedStatuses.toString();
+    }
+
+    @ManagedAttribute("Requests the last warm-up in this process sent with an allowed answer; -1: none ran")
+    public long getLastRequests()
+    {
+        return lastRequests;
+    }
+
+    @ManagedAttribute("Milliseconds the last warm-up in this process took; -1: none ran")
+    public long getLastMillis()
+    {
+        return lastMillis;
+    }
+
+    /**
+     * Replays the mix through a {@link LocalConnector} added to {@code server} for the run.
+     *
+     * @throws IllegalStateException when a response is not allowed or missing (the message names the request, the
+     *                               status and the fix), or when {@code server} has not started
+     */
+    @Override
+    public void awaitReady(Server server) throws Exception
+    {
+        if (!isEnabled())
+        {
+            LOG.info("No warm-up: {}", requests.isEmpty() ? "no warm-up requests are set" : "count and duration are 0");
+            return;
+        }
+        if (!server.isStarted())
+            throw new IllegalStateException("the warm-up needs a started server (" + server.getState() + "): run it as the readiness check " +
+                "of GracefulRestart, which calls it once the server has started");
+        long start = System.nanoTime();
+        LocalConnector local = new LocalConnector(server, new HttpConnectionFactory(httpConfiguration(server)));
+        local.setName("graceful-warm-up");
+        server.addConnector(local);
+        try
+        {
+            local.start();
+            Long deadline = duration.isZero() ? null : start + duration.toNanos();
+            long sent = new WarmUpReplay(local, requests, count, deadline, threads, allowedStatuses).run();
+            lastRequests = sent;
+            lastMillis = (System.nanoTime() - start) / 1_000_000L;
+            LOG.info("Warmed up with {} requests in {} ms ({} thread{}, mix: {})", sent, lastMillis, threads, threads == 1 ? "" : "s", getRequestMix());
+        }
+        finally
+        {
+            server.removeConnector(local);
+            local.stop();
+        }
+    }
+
+    /** @return the configuration of the server's first HTTP/1.1 connector, so the warm-up runs the same customizers */
+    private static HttpConfiguration httpConfiguration(Server server)
+    {
+        for (Connector connector : server.getConnectors())
+        {
+            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
+            if (http != null)
+                return http.getHttpConfiguration();
+        }
+        return new HttpConfiguration();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "WarmUpReadinessCheck[" + getRequestMix() + ", count=" + count + ", duration=" + duration + ", threads=" + threads + "]";
+    }
+}
