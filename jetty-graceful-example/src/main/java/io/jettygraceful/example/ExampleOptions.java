@@ -18,6 +18,10 @@ final class ExampleOptions
     int acceptors = -1;
     Duration readyDelay = Duration.ZERO;
     int warmUp = 0;
+    int warmUpThreads = 1;
+    /** {@code --warm-up-requests}: the warm-up's mix, or {@code null} for the default 9 {@code /uuid} to 1 {@code /status}. */
+    String warmUpRequests = null;
+    String warmUpAllow = null;
     boolean reusePort = false;
     boolean plainConnector = false;
     boolean failReadiness = false;
@@ -41,8 +45,12 @@ final class ExampleOptions
         "                         FileDescriptorStoreMax=; on by itself with systemd 254+), so that it stays open across\n" +
         "                         systemctl restart and crashes (flag)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
-        "  --warm-up N            a replacement serves N requests to itself (in-process LocalConnector) before",
-        "                         reporting ready, so the JIT has compiled the request path (default: 0)",
+        "  --warm-up N            a replacement serves N requests to itself (9 GET /uuid to 1 GET /status, through an",
+        "                         in-process LocalConnector: io.jettygraceful.WarmUpReadinessCheck) before reporting ready,",
+        "                         so the JIT has compiled the request path; a 5xx fails its readiness (default: 0)",
+        "  --warm-up-threads N    threads that send the --warm-up requests at once (default: 1)",
+        "  --warm-up-requests MIX the --warm-up requests instead, e.g. '/uuid, GET /status | Accept: application/json'",
+        "  --warm-up-allow LIST   statuses a --warm-up response may have, e.g. '2xx, 304' (default: any below 500)",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --fail-readiness       a replacement's readiness check fails, so it reports FAILED and exits 1 (tests; flag)",
         "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
@@ -98,6 +106,9 @@ final class ExampleOptions
                 case "--pid-file" -> options.pidFile = value;
                 case "--ready-delay" -> options.readyDelay = parseDuration(arg, value);
                 case "--warm-up" -> options.warmUp = parseInt(arg, value, 0, 1_000_000);
+                case "--warm-up-threads" -> options.warmUpThreads = parseInt(arg, value, 1, 64);
+                case "--warm-up-requests" -> options.warmUpRequests = value;
+                case "--warm-up-allow" -> options.warmUpAllow = value;
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;

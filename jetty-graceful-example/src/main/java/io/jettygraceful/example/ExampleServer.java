@@ -1,7 +1,7 @@
 package io.jettygraceful.example;
 
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
+import java.util.Collections;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -12,6 +12,7 @@ import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedUnixDomainConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -23,7 +24,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
@@ -43,6 +43,9 @@ import org.slf4j.LoggerFactory;
 public final class ExampleServer
 {
     private static final Logger LOG = LoggerFactory.getLogger(ExampleServer.class);
+
+    /** {@code --warm-up}'s mix: nine {@code /uuid} to one {@code /status}, the shape of the benchmark's traffic. */
+    private static final List<String> WARM_UP_MIX = warmUpMix();
 
     private ExampleServer()
     {
@@ -127,11 +130,14 @@ public final class ExampleServer
         }
         else if (options.warmUp > 0)
         {
-            // Warm the request path before taking over: requests through an in-process connector, not the shared port
-            // (which the parent still serves while this runs).
-            LocalConnector local = new LocalConnector(server);
-            server.addConnector(local);
-            restart.setReadinessCheck(s -> warmUp(local, options.warmUp, options.readyDelay));
+            // Warm the request path before taking over: requests through an in-process LocalConnector that the check adds
+            // for its run, not over the shared port (which the parent still serves while this runs). A 5xx fails readiness.
+            WarmUpReadinessCheck warmUp = options.warmUpRequests == null
+                ? WarmUpReadinessCheck.of(WARM_UP_MIX, options.warmUp)
+                : new WarmUpReadinessCheck(options.warmUpRequests, options.warmUp);
+            warmUp.setThreads(options.warmUpThreads);
+            warmUp.setAllowedStatuses(options.warmUpAllow);
+            restart.setReadinessCheck(warmUp.andThen(s -> Thread.sleep(options.readyDelay.toMillis())));
         }
         else if (!options.readyDelay.isZero())
         {
@@ -201,17 +207,11 @@ public final class ExampleServer
         return new ConnectionFactory[] {new SslConnectionFactory(tls, alpn.getProtocol()), alpn, http2, http11};
     }
 
-    private static void warmUp(LocalConnector local, int requests, Duration thenWait) throws Exception
+    private static List<String> warmUpMix()
     {
-        long start = System.nanoTime();
-        for (int i = 0; i < requests; i++)
-        {
-            String response = local.getResponse(i % 10 == 9 ? "GET /status HTTP/1.1\r\nHost: localhost\r\n\r\n" : "GET /uuid HTTP/1.1\r\nHost: localhost\r\n\r\n");
-            if (response == null || !response.startsWith("HTTP/1.1 200"))
-                throw new IllegalStateException("warm-up request " + (i + 1) + " failed: " + response);
-        }
-        LOG.info("Warmed up with {} requests in {} ms", requests, (System.nanoTime() - start) / 1_000_000L);
-        Thread.sleep(thenWait.toMillis());
+        List<String> mix = new ArrayList<>(Collections.nCopies(9, "GET /uuid"));
+        mix.add("GET /status");
+        return List.copyOf(mix);
     }
 
     /** @return the bad inherited socket or bad setting (unwritable PID file, refused signal) behind a start failure */

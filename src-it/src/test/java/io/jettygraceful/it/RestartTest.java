@@ -235,6 +235,26 @@ class RestartTest
     }
 
     /**
+     * A warm-up answered with a status it does not allow (a route the new build lost: 404 against {@code 2xx}) refuses
+     * readiness with the request and the status named: the replacement exits, the parent serves on, and it has answered
+     * none of the warm-up requests itself (they go to the replacement's own LocalConnector).
+     */
+    @Test
+    void aWarmUpAnsweredWithAStatusNotAllowedKeepsTheReplacementFromTakingOver() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleStatus first = startExample(port, 17, "--warm-up", "50", "--warm-up-requests", "/uuid, GET /no-such-route", "--warm-up-allow", "2xx");
+        assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
+        Restarts.await(() -> processes.statusQuietly(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
+        ExampleStatus after = processes.status(port);
+        assertEquals(first.pid(), after.pid());
+        assertTrue(after.json().contains("warm-up request 2 of 50 (GET /no-such-route) was answered 404"), after.json());
+        assertTrue(after.json().contains("add 404 to the allowed statuses"), "the fix is named: " + after.json());
+        assertEquals(first.uuid(), get(port, "/uuid", Duration.ofSeconds(5)).body().trim());
+        Restarts.await(() -> Procs.childrenOf(first.pid()).isEmpty(), Duration.ofSeconds(10), "the replacement to be reaped");
+    }
+
+    /**
      * A real stop (SIGTERM) drains like a handoff: under keep-alive and new-connection load, five stop-then-start
      * cycles lose no request the server had accepted: none is closed unanswered, times out or gets a 5xx. Requests
      * sent while nothing listens are refused, and connections waiting in the kernel's backlog when the bound socket
