@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * <Set name="readinessCheck">
  *   <New class="io.jettygraceful.WarmUpReadinessCheck">
  *     <Arg name="requests">/uuid, GET /status | Accept: application/json</Arg>
- *     <Arg name="count">2000</Arg>
+ *     <Arg name="count" type="int">2000</Arg>
  *     <Set name="threads">2</Set>
  *   </New>
  * </Set>
@@ -52,7 +52,7 @@ public class WarmUpReadinessCheck implements ReadinessCheck
     private static final int MAX_THREADS = 64;
 
     private final List<WarmUpRequest> requests;
-    private final long count;
+    private final int count;
     private volatile Duration duration = Duration.ZERO;
     private volatile int threads = 1;
     private volatile AllowedStatuses allowedStatuses = AllowedStatuses.BELOW_500;
@@ -65,18 +65,18 @@ public class WarmUpReadinessCheck implements ReadinessCheck
      * @param count    requests to send in all (going round the mix), or 0 to run for {@link #setDurationMillis(long)} only
      * @throws IllegalArgumentException for a request that does not parse or a negative count, naming it and the fix
      */
-    public WarmUpReadinessCheck(@Name("requests") String requests, @Name("count") long count)
+    public WarmUpReadinessCheck(@Name("requests") String requests, @Name("count") int count)
     {
         this(WarmUpRequest.parseMix(requests), count);
     }
 
     /** @return a warm-up of {@code requests}, one request per element (a header value may hold a comma here) */
-    public static WarmUpReadinessCheck of(List<String> requests, long count)
+    public static WarmUpReadinessCheck of(List<String> requests, int count)
     {
         return new WarmUpReadinessCheck(WarmUpRequest.parseAll(requests == null ? List.of() : requests), count);
     }
 
-    private WarmUpReadinessCheck(List<WarmUpRequest> requests, long count)
+    private WarmUpReadinessCheck(List<WarmUpRequest> requests, int count)
     {
         if (count < 0)
             throw new IllegalArgumentException("warm-up count " + count + " is negative: give the number of requests to send, or 0 to " +
@@ -104,7 +104,7 @@ public class WarmUpReadinessCheck implements ReadinessCheck
     }
 
     @ManagedAttribute("Requests sent in all, going round the mix; 0: for the duration only")
-    public long getCount()
+    public int getCount()
     {
         return count;
     }
@@ -205,7 +205,8 @@ public class WarmUpReadinessCheck implements ReadinessCheck
             long sent = new WarmUpReplay(local, requests, count, deadline, threads, allowedStatuses).run();
             lastRequests = sent;
             lastMillis = (System.nanoTime() - start) / 1_000_000L;
-            LOG.info("Warmed up with {} requests in {} ms ({} thread{}, mix: {})", sent, lastMillis, threads, threads == 1 ? "" : "s", getRequestMix());
+            LOG.info("Warmed up with {} requests in {} ms ({} thread{}, a mix of {} request{})", sent, lastMillis, threads, threads == 1 ? "" : "s",
+                requests.size(), requests.size() == 1 ? "" : "s");
         }
         finally
         {
