@@ -79,4 +79,26 @@ etc/jetty-graceful-restart.xml
 ## Restart), each at its own moment, so clients reconnect spread out (default 5000; at most half
 ## the drain timeout is used; 0 closes them at once). A real stop closes them with 1001 at once.
 # jetty.graceful.restart.webSocketCloseSpread=5000
+
+## Warm-up of the replacement before it reports ready (io.jettygraceful.WarmUpReadinessCheck):
+## it replays these requests through an in-process LocalConnector (never the shared socket),
+## so the JIT has compiled the request path when it takes over. Unset (default): no warm-up.
+## Requests separated by commas: [METHOD ]target[ | Name: value]..., no body, e.g.
+##   /, GET /status | Accept: application/json
+# jetty.graceful.restart.warmUp.requests=
+
+## Requests sent in all, going round the list (default 1000); 0 with a duration: for the duration.
+# jetty.graceful.restart.warmUp.count=1000
+
+## Threads sending warm-up requests at once, each on its own connection (default 1).
+# jetty.graceful.restart.warmUp.threads=1
+
+## Milliseconds the warm-up runs at most; it passes once over (default 0: no limit). Keep the
+## warm-up well within readyTimeout.
+# jetty.graceful.restart.warmUp.duration=0
+
+## Statuses a warm-up response may have, codes and classes (default: every status below 500).
+## A 5xx, a status not allowed, or no answer within 30 s fails readiness: the replacement exits
+## and this JVM keeps serving, so a broken build never takes over.
+# jetty.graceful.restart.warmUp.allowedStatuses=2xx, 3xx
 # end::documentation[]

@@ -14,6 +14,7 @@ import java.util.Map;
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedUnixDomainConnector;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -123,7 +124,55 @@ class JettyXmlConfigurationTest
         assertTrue(restart.isDrainOnStop());
         assertEquals("auto", restart.getHolder());
         assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
+        WarmUpReadinessCheck warmUp = assertInstanceOf(WarmUpReadinessCheck.class, ids.get("GracefulWarmUp"));
+        assertFalse(warmUp.isEnabled(), "no warm-up while jetty.graceful.restart.warmUp.requests is unset");
+        assertEquals(1000, warmUp.getCount());
+        assertEquals(1, warmUp.getThreads());
+        assertEquals(0, warmUp.getDurationMillis());
+        assertEquals("below 500", warmUp.getAllowedStatuses());
         assertFalse(server.isStarted());
+    }
+
+    /**
+     * The warm-up properties reach the readiness check, which replays its requests through the configured server
+     * (whose DefaultHandler answers 404: allowed here, refused when only 2xx is).
+     */
+    @Test
+    void warmUpPropertiesReachTheReadinessCheckWhichReplaysThroughTheServer() throws Exception
+    {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("jetty.graceful.http.host", "127.0.0.1");
+        properties.put("jetty.graceful.http.port", "0");
+        properties.put("jetty.graceful.restart.signal", "none");
+        properties.put("jetty.graceful.restart.warmUp.requests", "/a, GET /b | Accept: text/plain");
+        properties.put("jetty.graceful.restart.warmUp.count", "40");
+        properties.put("jetty.graceful.restart.warmUp.threads", "2");
+        properties.put("jetty.graceful.restart.warmUp.duration", "20000");
+        properties.put("jetty.graceful.restart.warmUp.allowedStatuses", "2xx, 404");
+
+        Map<String, Object> ids = configure(properties);
+        Server server = (Server)ids.get("Server");
+        WarmUpReadinessCheck warmUp = assertInstanceOf(WarmUpReadinessCheck.class, ids.get("GracefulWarmUp"));
+        assertTrue(warmUp.isEnabled());
+        assertEquals("GET /a, GET /b | Accept: text/plain", warmUp.getRequestMix());
+        assertEquals(40, warmUp.getCount());
+        assertEquals(2, warmUp.getThreads());
+        assertEquals(20000, warmUp.getDurationMillis());
+        assertEquals("2xx, 404", warmUp.getAllowedStatuses());
+        server.start();
+        try
+        {
+            warmUp.awaitReady(server);
+            assertEquals(40, warmUp.getLastRequests());
+            assertEquals(1, server.getConnectors().length, "the warm-up's LocalConnector is gone again");
+            warmUp.setAllowedStatuses("2xx");
+            IllegalStateException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> warmUp.awaitReady(server));
+            assertTrue(refused.getMessage().contains("(GET /a) was answered 404"), refused.getMessage());
+        }
+        finally
+        {
+            server.stop();
+        }
     }
 
     @Test
