@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -49,6 +50,9 @@ public class JettyGracefulProperties
     /** Whether every connector must adopt an inherited socket (systemd socket activation) instead of binding its port. */
     private boolean inheritRequired;
 
+    /** Warm-up of a replacement before it reports ready. */
+    private final WarmUp warmUp = new WarmUp();
+
     /**
      * Checks what binding cannot: positive durations, a known signal.
      *
@@ -67,6 +71,7 @@ public class JettyGracefulProperties
                 "set HUP (the default), USR1, or none to restart through the actuator endpoint only");
         if (command != null && command.stream().anyMatch(part -> part == null || part.isBlank()))
             throw new InvalidGracefulPropertyException("command", command, "it has an empty element", "list the program and its arguments, or leave it unset to run this JVM's command line again");
+        warmUp.readinessCheck();
     }
 
     private static void positive(String property, Duration value)
@@ -186,5 +191,127 @@ public class JettyGracefulProperties
     public void setInheritRequired(boolean inheritRequired)
     {
         this.inheritRequired = inheritRequired;
+    }
+
+    public WarmUp getWarmUp()
+    {
+        return warmUp;
+    }
+
+    /**
+     * {@code jetty.graceful.warm-up.*}: a {@link WarmUpReadinessCheck} that a replacement runs before it reports ready,
+     * after the application's own {@code ReadinessCheck} bean, if any. Off while {@code requests} is empty.
+     */
+    public static class WarmUp
+    {
+        /**
+         * Requests a replacement replays through an in-process LocalConnector before it reports ready, each
+         * "[METHOD ]target[ | Name: value]...", e.g. "/actuator/health" or "GET /api/items | Accept: application/json";
+         * none by default (no warm-up).
+         */
+        private List<String> requests = new ArrayList<>();
+
+        /** Warm-up requests sent in all, going round the list; 0 with a duration: for the duration only. */
+        private int count = 1000;
+
+        /** Threads sending warm-up requests at once, each on its own connection (1 to 64). */
+        private int threads = 1;
+
+        /** The longest the warm-up runs (it passes once over); 0: no limit. Keep it well within the ready timeout. */
+        private Duration duration = Duration.ZERO;
+
+        /**
+         * Statuses a warm-up response may have: codes and classes, e.g. 2xx, 304; empty: every status below 500. A 5xx,
+         * another status or no answer within 30 s fails readiness, and the serving process goes on.
+         */
+        private List<String> allowedStatuses = new ArrayList<>();
+
+        /**
+         * @return the warm-up these settings describe, or null when no request is set
+         * @throws InvalidGracefulPropertyException naming the setting that cannot work and the fix
+         */
+        public WarmUpReadinessCheck readinessCheck()
+        {
+            if (requests == null || requests.isEmpty())
+                return null;
+            WarmUpReadinessCheck check;
+            if (count < 0)
+                throw new InvalidGracefulPropertyException("warm-up.count", count, "it is negative", "set the number of warm-up requests, or 0 with a warm-up.duration");
+            try
+            {
+                check = WarmUpReadinessCheck.of(requests, count);
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new InvalidGracefulPropertyException("warm-up.requests", requests, x.getMessage(), "write each request as [METHOD ]target[ | Name: value], e.g. /actuator/health");
+            }
+            apply("warm-up.threads", threads, "set 1 to 64", () -> check.setThreads(threads));
+            apply("warm-up.duration", duration, "set 0 (no limit) or a duration such as 5s", () -> check.setDuration(duration));
+            apply("warm-up.allowed-statuses", allowedStatuses, "list codes below 500 or classes such as 2xx, or leave it empty",
+                () -> check.setAllowedStatuses(allowedStatuses == null ? null : String.join(",", allowedStatuses)));
+            return check;
+        }
+
+        private static void apply(String property, Object value, String fix, Runnable setter)
+        {
+            try
+            {
+                setter.run();
+            }
+            catch (IllegalArgumentException x)
+            {
+                throw new InvalidGracefulPropertyException(property, value, x.getMessage(), fix);
+            }
+        }
+
+        public List<String> getRequests()
+        {
+            return requests;
+        }
+
+        public void setRequests(List<String> requests)
+        {
+            this.requests = requests;
+        }
+
+        public int getCount()
+        {
+            return count;
+        }
+
+        public void setCount(int count)
+        {
+            this.count = count;
+        }
+
+        public int getThreads()
+        {
+            return threads;
+        }
+
+        public void setThreads(int threads)
+        {
+            this.threads = threads;
+        }
+
+        public Duration getDuration()
+        {
+            return duration;
+        }
+
+        public void setDuration(Duration duration)
+        {
+            this.duration = duration;
+        }
+
+        public List<String> getAllowedStatuses()
+        {
+            return allowedStatuses;
+        }
+
+        public void setAllowedStatuses(List<String> allowedStatuses)
+        {
+            this.allowedStatuses = allowedStatuses;
+        }
     }
 }

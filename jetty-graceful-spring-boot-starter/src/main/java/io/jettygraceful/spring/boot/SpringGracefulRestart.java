@@ -9,6 +9,7 @@ import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,8 @@ import org.springframework.context.SmartLifecycle;
  *     ({@link GracefulConnectors}) and creates the {@code GracefulRestart} from {@link JettyGracefulProperties}.</li>
  * <li>Boot starts the server, then its connectors (in a replacement they stay paused), then the application.</li>
  * <li>On {@link ApplicationReadyEvent} (the context refreshed, runners done) the {@code GracefulRestart} is started: a
- *     first process serves; a replacement runs the {@link ReadinessCheck} bean (if there is one), reports ready, and
+ *     first process serves; a replacement runs the {@link ReadinessCheck} bean (if there is one), then the
+ *     {@code jetty.graceful.warm-up} requests (if any; see {@link #effectiveReadinessCheck()}), reports ready, and
  *     accepts once its parent hands over.</li>
  * <li>A replaced process drains, then {@link ContextClosingListener} closes the context and exits 0.</li>
  * <li>A real stop (SIGTERM, {@code context.close()}) with {@code server.shutdown=graceful}: {@link #stop()} runs just
@@ -85,7 +87,7 @@ public class SpringGracefulRestart implements SmartLifecycle, ApplicationListene
         List<InheritedServerConnector> replaced = GracefulConnectors.replace(jetty, properties.isInheritRequired());
         GracefulRestart created = new GracefulRestart(jetty);
         properties.applyTo(created);
-        created.setReadinessCheck(readinessCheck);
+        created.setReadinessCheck(effectiveReadinessCheck());
         // The replaced process ends through the application context (ContextClosingListener), not System.exit right away.
         created.setExitAfterDrain(false);
         listeners.forEach(created::addRestartListener);
@@ -182,6 +184,18 @@ public class SpringGracefulRestart implements SmartLifecycle, ApplicationListene
     public GracefulRestart getGracefulRestart()
     {
         return restart;
+    }
+
+    /**
+     * @return what a replacement runs before it reports ready: the application's {@link ReadinessCheck} bean, then the
+     * {@code jetty.graceful.warm-up.*} warm-up (either alone when the other is absent; null when both are)
+     */
+    public ReadinessCheck effectiveReadinessCheck()
+    {
+        WarmUpReadinessCheck warmUp = properties.getWarmUp().readinessCheck();
+        if (readinessCheck == null)
+            return warmUp;
+        return readinessCheck.andThen(warmUp);
     }
 
     /** @return the connectors that replaced Boot's, in order */

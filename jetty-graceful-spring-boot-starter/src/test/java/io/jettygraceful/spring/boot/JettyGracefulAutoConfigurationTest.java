@@ -1,7 +1,11 @@
 package io.jettygraceful.spring.boot;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
+import io.jettygraceful.WarmUpReadinessCheck;
 import io.jettygraceful.spring.boot.actuate.GracefulRestartEndpointAutoConfiguration;
 import io.jettygraceful.spring.boot.metrics.GracefulRestartMetrics;
 import io.jettygraceful.spring.boot.metrics.GracefulRestartMetricsAutoConfiguration;
@@ -12,7 +16,10 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** When the auto-configuration applies, and what it picks up from the application's beans. */
@@ -76,6 +83,62 @@ class JettyGracefulAutoConfigurationTest
             assertFalse(restart.getGracefulRestart().isExitAfterDrain(), "the context, not System.exit right away, ends a replaced process");
             assertFalse(restart.getGracefulRestart().isStarted(), "started on ApplicationReadyEvent only");
         });
+    }
+
+    /**
+     * Decided: the application's ReadinessCheck bean and the jetty.graceful.warm-up requests combine, the bean first (it
+     * may wait for what the requests need), then the warm-up; a real server sees the warm-up's requests after the bean ran.
+     */
+    @Test
+    void theApplicationsReadinessCheckRunsFirstThenTheWarmUp()
+    {
+        web.withUserConfiguration(RecordingCheck.class).withPropertyValues("jetty.graceful.warm-up.requests=/first,/second", "jetty.graceful.warm-up.count=4")
+            .run(context ->
+            {
+                assertTrue(context.getStartupFailure() == null, String.valueOf(context.getStartupFailure()));
+                List<String> seen = context.getBean(RecordingCheck.class).seen;
+                org.eclipse.jetty.server.Server server = new org.eclipse.jetty.server.Server();
+                server.setHandler(new org.eclipse.jetty.server.Handler.Abstract()
+                {
+                    @Override
+                    public boolean handle(org.eclipse.jetty.server.Request request, org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback)
+                    {
+                        seen.add(request.getHttpURI().getPath());
+                        callback.succeeded();
+                        return true;
+                    }
+                });
+                server.start();
+                try
+                {
+                    context.getBean(SpringGracefulRestart.class).effectiveReadinessCheck().awaitReady(server);
+                }
+                finally
+                {
+                    server.stop();
+                }
+                assertEquals(List.of("application's check", "/first", "/second", "/first", "/second"), seen);
+            });
+    }
+
+    @Test
+    void withoutAnApplicationCheckTheWarmUpAloneOrNothing()
+    {
+        web.withPropertyValues("jetty.graceful.warm-up.requests=/x").run(context ->
+            assertInstanceOf(WarmUpReadinessCheck.class, context.getBean(SpringGracefulRestart.class).effectiveReadinessCheck()));
+        web.run(context -> assertNull(context.getBean(SpringGracefulRestart.class).effectiveReadinessCheck()));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class RecordingCheck
+    {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Bean
+        ReadinessCheck applicationsCheck()
+        {
+            return server -> seen.add("application's check");
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

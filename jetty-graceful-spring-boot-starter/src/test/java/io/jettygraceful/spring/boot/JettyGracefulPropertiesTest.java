@@ -2,10 +2,14 @@ package io.jettygraceful.spring.boot;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,5 +60,58 @@ class JettyGracefulPropertiesTest
         properties.validate();
         properties.setTakeBackWindow(Duration.ofSeconds(-1));
         assertEquals("jetty.graceful.take-back-window", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+    }
+    private static JettyGracefulProperties bind(Map<String, String> values)
+    {
+        return new Binder(new MapConfigurationPropertySource(values)).bind(JettyGracefulProperties.PREFIX, JettyGracefulProperties.class).get();
+    }
+
+    @Test
+    void warmUpIsOffByDefaultAndItsPropertiesReachTheCheck()
+    {
+        assertNull(new JettyGracefulProperties().getWarmUp().readinessCheck(), "no requests, no warm-up");
+        JettyGracefulProperties properties = bind(Map.of(
+            "jetty.graceful.warm-up.requests", "/a, GET /b | Accept: text/plain",
+            "jetty.graceful.warm-up.count", "20",
+            "jetty.graceful.warm-up.threads", "2",
+            "jetty.graceful.warm-up.duration", "5s",
+            "jetty.graceful.warm-up.allowed-statuses", "2xx, 404"));
+        properties.validate();
+        WarmUpReadinessCheck check = properties.getWarmUp().readinessCheck();
+        assertEquals("GET /a, GET /b | Accept: text/plain", check.getRequestMix());
+        assertEquals(20, check.getCount());
+        assertEquals(2, check.getThreads());
+        assertEquals(5000, check.getDurationMillis());
+        assertEquals("2xx, 404", check.getAllowedStatuses());
+    }
+
+    @Test
+    void aBadWarmUpSettingIsRefusedWithThePropertyAndTheFix()
+    {
+        JettyGracefulProperties properties = bind(Map.of("jetty.graceful.warm-up.requests", "/ok, actuator/health"));
+        InvalidGracefulPropertyException x = assertThrows(InvalidGracefulPropertyException.class, properties::validate);
+        assertEquals("jetty.graceful.warm-up.requests", x.getProperty());
+        assertTrue(x.getProblem().contains("'actuator/health'"), x.getProblem());
+        assertTrue(x.getFix().contains("/actuator/health"), x.getFix());
+
+        properties = bind(Map.of("jetty.graceful.warm-up.requests", "/ok", "jetty.graceful.warm-up.allowed-statuses", "5xx"));
+        assertEquals("jetty.graceful.warm-up.allowed-statuses", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+        properties = bind(Map.of("jetty.graceful.warm-up.requests", "/ok", "jetty.graceful.warm-up.threads", "0"));
+        assertEquals("jetty.graceful.warm-up.threads", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+        properties = bind(Map.of("jetty.graceful.warm-up.requests", "/ok", "jetty.graceful.warm-up.count", "-1"));
+        assertEquals("jetty.graceful.warm-up.count", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+    }
+
+    /** IDEs complete jetty.graceful.warm-up.* from the metadata the configuration processor writes, with descriptions. */
+    @Test
+    void warmUpPropertiesAreInTheConfigurationMetadata() throws Exception
+    {
+        try (java.io.InputStream in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json"))
+        {
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            for (String property : List.of("requests", "count", "threads", "duration", "allowed-statuses"))
+                assertTrue(json.contains("\"name\": \"jetty.graceful.warm-up." + property + "\""), "metadata lacks jetty.graceful.warm-up." + property);
+            assertTrue(json.contains("LocalConnector"), "with the description");
+        }
     }
 }
