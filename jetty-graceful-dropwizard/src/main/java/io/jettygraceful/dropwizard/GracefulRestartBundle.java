@@ -42,6 +42,7 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
     private final Function<T, GracefulRestartFactory> settings;
     private final List<RestartListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ReadinessCheck readinessCheck;
+    private volatile ReadinessCheck warmUp;
     private volatile GracefulRestart restart;
 
     /** @param settings the {@code gracefulRestart:} block of the configuration, e.g. {@code AppConfiguration::getGracefulRestart} */
@@ -52,7 +53,8 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
 
     /**
      * @param check run in a replacement once its server started, before it tells the parent it is ready (warm-up,
-     *              a check of the application's health); the parent keeps serving when it throws
+     *              a check of the application's health); the parent keeps serving when it throws. The
+     *              {@code gracefulRestart.warmUp} requests, if any, run after it.
      * @return this bundle
      */
     public GracefulRestartBundle<T> readinessCheck(ReadinessCheck check)
@@ -60,8 +62,19 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
         this.readinessCheck = check;
         GracefulRestart attached = restart;
         if (attached != null)
-            attached.setReadinessCheck(check);
+            attached.setReadinessCheck(effectiveReadinessCheck());
         return this;
+    }
+
+    /**
+     * @return what a replacement runs before it reports ready: {@link #readinessCheck(ReadinessCheck)}'s check, then the
+     * {@code gracefulRestart.warmUp} requests (either alone when the other is absent; null when both are, or before the
+     * server starts)
+     */
+    public ReadinessCheck effectiveReadinessCheck()
+    {
+        ReadinessCheck own = readinessCheck;
+        return own == null ? warmUp : own.andThen(warmUp);
     }
 
     /** @return this bundle; {@code listener} hears of every restart phase (see {@link RestartListener}) */
@@ -101,7 +114,8 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
     private void attach(Server server, GracefulRestartFactory factory, Environment environment)
     {
         GracefulRestart graceful = factory.build(server);
-        graceful.setReadinessCheck(readinessCheck);
+        warmUp = factory.getWarmUp().build();
+        graceful.setReadinessCheck(effectiveReadinessCheck());
         graceful.addRestartListener(new RestartMetrics(environment.metrics(), graceful));
         for (RestartListener listener : listeners)
             graceful.addRestartListener(listener);

@@ -8,6 +8,7 @@ import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
 import io.jettygraceful.GracefulRestart;
 import jakarta.annotation.Nullable;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import org.eclipse.jetty.server.Server;
@@ -28,6 +29,9 @@ import org.eclipse.jetty.server.Server;
  *   command: [...]         # optional: the replacement's command line; default: this JVM's own
  *   systemdNotify: true    # speak sd_notify when NOTIFY_SOCKET is set
  *   drainOnStop: true      # a real stop (SIGTERM) drains like a handoff first, within shutdownGracePeriod
+ *   warmUp:                # optional: requests a replacement replays to itself before it is ready (WarmUpFactory)
+ *     requests: [/hello, "GET /api/items | Accept: application/json"]
+ *     count: 1000
  * </pre>
  */
 public class GracefulRestartFactory
@@ -61,6 +65,10 @@ public class GracefulRestartFactory
     private boolean systemdNotify = true;
 
     private boolean drainOnStop = true;
+
+    @Valid
+    @NotNull
+    private WarmUpFactory warmUp = new WarmUpFactory();
 
     @JsonProperty
     public String getSignal()
@@ -170,6 +178,18 @@ public class GracefulRestartFactory
     public void setDrainOnStop(boolean drainOnStop)
     {
         this.drainOnStop = drainOnStop;
+    }
+
+    @JsonProperty
+    public WarmUpFactory getWarmUp()
+    {
+        return warmUp;
+    }
+
+    @JsonProperty
+    public void setWarmUp(WarmUpFactory warmUp)
+    {
+        this.warmUp = warmUp;
     }
 
     /**

@@ -10,6 +10,7 @@ import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 
@@ -94,5 +95,49 @@ class GracefulRestartFactoryTest
     {
         Exception x = assertThrows(Exception.class, () -> read("readyTimeout: 60\n"));
         assertTrue(x.getMessage().contains("readyTimeout"), x.getMessage());
+    }
+    @Test
+    void noWarmUpByDefault() throws Exception
+    {
+        assertNull(read("{}").getWarmUp().build());
+        assertNull(read("warmUp: {count: 5}").getWarmUp().build(), "no requests, no warm-up");
+    }
+
+    @Test
+    void theWarmUpBlockReachesTheReadinessCheck() throws Exception
+    {
+        WarmUpReadinessCheck check = read("""
+            warmUp:
+              requests:
+                - /hello
+                - "GET /api/items | Accept: application/json, text/plain"
+              count: 20
+              threads: 2
+              duration: 10s
+              allowedStatuses: [2xx, 304]
+            """).getWarmUp().build();
+        assertEquals("GET /hello, GET /api/items | Accept: application/json, text/plain", check.getRequestMix(),
+            "one request per list element: a header value may hold a comma");
+        assertEquals(20, check.getCount());
+        assertEquals(2, check.getThreads());
+        assertEquals(10_000, check.getDurationMillis());
+        assertEquals("2xx, 304", check.getAllowedStatuses());
+    }
+
+    @Test
+    void aBadWarmUpIsRejectedWhenTheConfigurationLoadsNamingTheField()
+    {
+        ConfigurationValidationException x = assertThrows(ConfigurationValidationException.class, () -> read("""
+            warmUp:
+              requests: [/ok, hello]
+              threads: 0
+              count: -1
+              allowedStatuses: [5xx]
+            """));
+        String message = x.getMessage();
+        assertTrue(message.contains("warmUp.requests warm-up request 'hello': the target 'hello' does not start with /"), message);
+        assertTrue(message.contains("warmUp.threads must be greater than or equal to 1"), message);
+        assertTrue(message.contains("warmUp.count must be greater than or equal to 0"), message);
+        assertTrue(message.contains("warmUp.allowedStatuses allowed warm-up status '5xx'"), message);
     }
 }
