@@ -1,13 +1,16 @@
 package io.jettygraceful;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
+import org.eclipse.jetty.server.ConnectionMetaData;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.LocalConnector;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
@@ -26,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link GracefulRestart} calls a readiness check only in a replacement, once its server has started and while its
  * connectors do not accept (the parent still serves the shared socket). The warm-up never touches that socket: for
  * its run it adds a {@link LocalConnector} to the server (with the {@link HttpConfiguration} of the server's first
- * HTTP connector, so the same request customizers run), starts it, and removes and stops it afterwards, also when the
- * warm-up fails. It sends {@link #getCount() count} requests in all, going round the mix in order, from
+ * HTTP connector, so the same request customizers run, and with requests that name that connector as theirs, so that
+ * handlers routing by connector treat them as that connector's), starts it, and removes and stops it afterwards, also
+ * when the warm-up fails. It sends {@link #getCount() count} requests in all, going round the mix in order, from
  * {@link #getThreads() threads} threads at once (each on its own keep-alive connection), and stops early once
  * {@link #getDurationMillis() duration} is over, when one is set. With a count and a duration of 0, or an empty mix,
  * it does nothing (so jetty.xml can always declare it). Each request may take {@value WarmUpReplay#REQUEST_TIMEOUT_MS}
@@ -215,16 +219,47 @@ public class WarmUpReadinessCheck implements ReadinessCheck
         }
     }
 
-    /** @return the configuration of the server's first HTTP/1.1 connector, so the warm-up runs the same customizers */
+    /**
+     * @return a copy of the configuration of the server's first HTTP/1.1 connector (the same customizers run), whose
+     * first customizer makes each warm-up request name that connector as its own: handlers that route by connector
+     * (Dropwizard's application/admin split, virtual hosts {@code @name}) send it where that connector's clients go
+     */
     private static HttpConfiguration httpConfiguration(Server server)
     {
         for (Connector connector : server.getConnectors())
         {
             HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
             if (http != null)
-                return http.getHttpConfiguration();
+            {
+                HttpConfiguration copy = new HttpConfiguration(http.getHttpConfiguration());
+                List<HttpConfiguration.Customizer> customizers = new ArrayList<>();
+                customizers.add((request, responseHeaders) -> asIfThrough(connector, request));
+                customizers.addAll(copy.getCustomizers());
+                copy.setCustomizers(customizers);
+                return copy;
+            }
         }
         return new HttpConfiguration();
+    }
+
+    private static Request asIfThrough(Connector connector, Request request)
+    {
+        ConnectionMetaData metaData = new ConnectionMetaData.Wrapper(request.getConnectionMetaData())
+        {
+            @Override
+            public Connector getConnector()
+            {
+                return connector;
+            }
+        };
+        return new Request.Wrapper(request)
+        {
+            @Override
+            public ConnectionMetaData getConnectionMetaData()
+            {
+                return metaData;
+            }
+        };
     }
 
     @Override

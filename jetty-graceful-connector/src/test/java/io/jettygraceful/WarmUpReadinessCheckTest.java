@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WarmUpReadinessCheckTest
 {
     /** What the handler saw of one request. */
-    record Seen(String line, String header, Connector connector, Object customized) {}
+    record Seen(String line, String header, Connector connector, Object endPoint, Object customized) {}
 
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
     private Server server;
@@ -60,7 +60,8 @@ class WarmUpReadinessCheckTest
             public boolean handle(Request request, Response response, Callback callback) throws Exception
             {
                 seen.add(new Seen(request.getMethod() + " " + request.getHttpURI().getPathQuery(), request.getHeaders().get("X-Test"),
-                    request.getConnectionMetaData().getConnector(), request.getAttribute("customized")));
+                    request.getConnectionMetaData().getConnector(), request.getConnectionMetaData().getConnection().getEndPoint(),
+                    request.getAttribute("customized")));
                 return behaviour.handle(request, response, callback);
             }
         });
@@ -104,12 +105,12 @@ class WarmUpReadinessCheckTest
             Seen request = seen.get(i);
             assertEquals(i % 2 == 0 ? "GET /a?x=1" : "POST /b", request.line());
             assertEquals(i % 2 == 0 ? null : "1", request.header());
-            assertTrue(request.connector() instanceof LocalConnector, "warm-up requests go through the LocalConnector, never the shared socket: " + request.connector());
+            assertTrue(request.endPoint() instanceof LocalConnector.LocalEndPoint, "warm-up requests go through a LocalConnector, never the shared socket: " + request.endPoint());
+            assertSame(tcp, request.connector(), "but name the server's connector as theirs, for handlers that route by connector");
             assertEquals("yes", request.customized(), "the customizers of the server's HTTP configuration run for warm-up requests");
         }
-        assertSame(seen.get(0).connector(), seen.get(9).connector(), "one LocalConnector for the run");
         assertArrayEquals(before, server.getConnectors(), "the LocalConnector is removed afterwards");
-        assertTrue(seen.get(0).connector().isStopped(), "and stopped");
+        assertTrue(server.getContainedBeans(LocalConnector.class).isEmpty(), "and is no bean of the server any more");
         assertEquals(10, check.getLastRequests());
         assertTrue(tcp.isRunning(), "the server's own connector is left alone");
     }
@@ -128,7 +129,28 @@ class WarmUpReadinessCheckTest
         assertTrue(x.getMessage().contains("Fix:"), x.getMessage());
         assertEquals(2, seen.size(), "the warm-up stops at the first failure");
         assertArrayEquals(before, server.getConnectors());
-        assertTrue(seen.get(0).connector().isStopped());
+        assertTrue(server.getContainedBeans(LocalConnector.class).isEmpty());
+    }
+
+    /** Like Dropwizard's RoutingHandler: only requests of a known connector reach the application. */
+    @Test
+    void aHandlerThatRoutesByConnectorSendsWarmUpRequestsWhereTheConnectorsClientsGo() throws Exception
+    {
+        start(new Handler.Abstract()
+        {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback)
+            {
+                if (request.getConnectionMetaData().getConnector() != tcp)
+                    return false;
+                callback.succeeded();
+                return true;
+            }
+        });
+        WarmUpReadinessCheck check = new WarmUpReadinessCheck("/app", 5);
+        check.setAllowedStatuses("2xx");
+        check.awaitReady(server);
+        assertEquals(5, check.getLastRequests());
     }
 
     @Test
