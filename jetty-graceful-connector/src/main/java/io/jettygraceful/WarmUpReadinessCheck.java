@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.Name;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -228,7 +229,7 @@ public class WarmUpReadinessCheck implements ReadinessCheck
     {
         for (Connector connector : server.getConnectors())
         {
-            HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
+            HttpConnectionFactory http = httpConnectionFactory(connector);
             if (http != null)
             {
                 HttpConfiguration copy = new HttpConfiguration(http.getHttpConfiguration());
@@ -240,6 +241,15 @@ public class WarmUpReadinessCheck implements ReadinessCheck
             }
         }
         return new HttpConfiguration();
+    }
+
+    /** @return the connector's HTTP/1.1 factory, also one wrapped by another (Dropwizard's instrumented factories) */
+    private static HttpConnectionFactory httpConnectionFactory(Connector connector)
+    {
+        HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
+        if (http == null && connector instanceof ContainerLifeCycle container)
+            http = container.getContainedBeans(HttpConnectionFactory.class).stream().findFirst().orElse(null);
+        return http;
     }
 
     private static Request asIfThrough(Connector connector, Request request)
