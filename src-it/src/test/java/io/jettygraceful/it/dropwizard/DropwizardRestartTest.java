@@ -103,6 +103,27 @@ class DropwizardRestartTest
     }
 
     /**
+     * The {@code gracefulRestart.warmUp} block: the replacement replays its requests through Dropwizard's own routing
+     * (they reach the Jersey resources of the application connector, answered 2xx) before it takes over, and the first
+     * process, which never was a replacement, does not warm up.
+     */
+    @org.junit.jupiter.api.Test
+    void theWarmUpBlockWarmsTheReplacementThroughTheApplicationConnectorsRouting() throws Exception
+    {
+        int appPort = FreePorts.ipv4();
+        DropwizardSample.Config config = new DropwizardSample.Config(appPort, FreePorts.ipv4());
+        config.warmUpRequests = List.of("/uuid", "/status");
+        config.warmUpCount = 300;
+        ExampleProcess first = processes.start(DropwizardSample.server("dropwizard-warm-up", 25, config.write(dir.resolve("app.yml"))));
+        first.servingPid(DropwizardSample.START);
+        ExampleStatus status = processes.status(appPort);
+        assertTrue(!first.output().contains("Warmed up"), "the first process does not warm up");
+        ExampleStatus second = Restarts.restart(processes, appPort, status, DropwizardSample.HANDOFF);
+        assertEquals(2, second.generation(), second.json());
+        first.awaitLog("Warmed up with 300 requests", Duration.ofSeconds(10));
+    }
+
+    /**
      * A slow request in flight at the handoff is answered by the old process, which then stops its managed objects
      * and exits 0. The replacement waits at the sample's readiness gate until the slow request is in the old
      * process's hands, so it is in flight at the handoff on any machine.

@@ -55,6 +55,10 @@ final class DropwizardSample
         Path readinessGate;
         String idleTimeout = "30s";
         String extraLoggers = "";
+        /** The {@code gracefulRestart.warmUp} block's requests (none: no block), count and allowed statuses. */
+        List<String> warmUpRequests = List.of();
+        int warmUpCount = 100;
+        String warmUpAllowed = "[2xx]";
 
         Config(int appPort, int adminPort)
         {
@@ -80,6 +84,13 @@ final class DropwizardSample
             yaml.add("  readyTimeout: " + readyTimeout);
             yaml.add("  drainTimeout: " + drainTimeout);
             yaml.add("  killGrace: 5s");
+            if (!warmUpRequests.isEmpty())
+            {
+                yaml.add("  warmUp:");
+                yaml.add("    requests: [" + String.join(", ", warmUpRequests) + "]");
+                yaml.add("    count: " + warmUpCount);
+                yaml.add("    allowedStatuses: " + warmUpAllowed);
+            }
             if (stopMarker != null)
                 yaml.add("stopMarker: " + stopMarker);
             if (readinessGate != null)
