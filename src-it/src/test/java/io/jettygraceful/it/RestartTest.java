@@ -243,7 +243,7 @@ class RestartTest
     void aWarmUpAnsweredWithAStatusNotAllowedKeepsTheReplacementFromTakingOver() throws Exception
     {
         int port = FreePorts.ipv4();
-        ExampleStatus first = startExample(port, 17, "--warm-up", "50", "--warm-up-requests", "/uuid, GET /no-such-route", "--warm-up-allow", "2xx");
+        ExampleStatus first = startExample(port, 25, "--warm-up", "50", "--warm-up-requests", "/uuid, GET /no-such-route", "--warm-up-allow", "2xx");
         assertTrue(Subreaper.signal(first.pid(), Restarts.SIGHUP));
         Restarts.await(() -> processes.statusQuietly(port).json().contains("\"restartsFailed\":1"), Duration.ofSeconds(30), "the restart to fail");
         ExampleStatus after = processes.status(port);
