@@ -35,11 +35,11 @@ import org.slf4j.LoggerFactory;
  * when the warm-up fails. It sends {@link #getCount() count} requests in all, going round the mix in order, from
  * {@link #getThreads() threads} threads at once (each on its own keep-alive connection), and stops early once
  * {@link #getDurationMillis() duration} is over, when one is set. With a count and a duration of 0, or an empty mix,
- * it does nothing (so jetty.xml can always declare it). Each request may take {@value WarmUpReplay#REQUEST_TIMEOUT_MS}
- * ms; requests have no body.</p>
+ * it does nothing (so jetty.xml can always declare it). Each request may take 30 s; requests have no body. The
+ * whole warm-up runs within the restart's ready timeout.</p>
  *
- * <p>In jetty.xml (the {@code graceful-restart} module does this when {@code jetty.graceful.restart.warmUp.requests}
- * is set):</p>
+ * <p>In jetty.xml (the {@code graceful-restart} module always declares one, idle while
+ * {@code jetty.graceful.restart.warmUp.requests} is unset):</p>
  * <pre>{@code
  * <Set name="readinessCheck">
  *   <New class="io.jettygraceful.WarmUpReadinessCheck">
@@ -191,9 +191,14 @@ public class WarmUpReadinessCheck implements ReadinessCheck
     @Override
     public void awaitReady(Server server) throws Exception
     {
+        if (requests.isEmpty())
+        {
+            LOG.debug("No warm-up: no warm-up requests are set");
+            return;
+        }
         if (!isEnabled())
         {
-            LOG.info("No warm-up: {}", requests.isEmpty() ? "no warm-up requests are set" : "count and duration are 0");
+            LOG.info("No warm-up: its count and duration are 0");
             return;
         }
         if (!server.isStarted())
