@@ -91,6 +91,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
     private volatile Thread preloader;
+    private volatile boolean restartPathLoaded;
     /** This process as the container's holder, or null (see {@link ContainerHolder}). */
     private volatile ContainerHolder holder;
     /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
@@ -406,6 +407,17 @@ public class GracefulRestart extends AbstractLifeCycle
         return sockets == null ? 0 : sockets.parentPid();
     }
 
+    /**
+     * @return whether the classes and native calls a restart needs have been loaded since the start (in the background,
+     * a few hundred ms): from then on the application's jar may be overwritten in place ({@code cp new.jar app.jar})
+     * before a restart; see {@link ClassPreloader}
+     */
+    @ManagedAttribute("Whether what a restart needs is loaded, so that the jar may now be overwritten in place (cp) before a restart")
+    public boolean isRestartPathLoaded()
+    {
+        return restartPathLoaded;
+    }
+
     @ManagedAttribute("Whether a restart is in progress")
     public boolean isRestarting()
     {
@@ -468,12 +480,15 @@ public class GracefulRestart extends AbstractLifeCycle
         // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
         // background, so as not to delay the start; a restart waits for it (startRestart).
         Os warm = os;
+        restartPathLoaded = false;
         Thread preload = new Thread(() ->
         {
             long start = System.nanoTime();
-            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            // The native calls first: they load and initialize the binding's classes for each kind of call.
             if (warm != null)
                 warm.warmUp();
+            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            restartPathLoaded = true;
             LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
         }, "graceful-preload");
         preload.setDaemon(true);

@@ -150,6 +150,7 @@ public final class ExampleServer
             ",\"restarting\":" + restart.isRestarting() +
             ",\"handedOff\":" + restart.isHandedOff() +
             ",\"requestsInFlight\":" + restart.getRequestsInFlight() +
+            ",\"restartPathLoaded\":" + restart.isRestartPathLoaded() +
             ",\"lastResult\":\"" + restart.getLastResult().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
         server.start();
 
