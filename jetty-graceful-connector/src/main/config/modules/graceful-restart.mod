@@ -79,4 +79,10 @@ etc/jetty-graceful-restart.xml
 ## Restart), each at its own moment, so clients reconnect spread out (default 5000; at most half
 ## the drain timeout is used; 0 closes them at once). A real stop closes them with 1001 at once.
 # jetty.graceful.restart.webSocketCloseSpread=5000
+
+## Milliseconds both JVMs accept after a handoff while the replaced one moves its connections
+## over one by one (Connection: close on each connection's next response after its own moment,
+## idle ones closed, HTTP/2 GOAWAY), so the cold replacement takes the load at an even rate;
+## then the replaced JVM stops accepting and drains (default 1000; 0 moves them all at once).
+# jetty.graceful.restart.handoverSpread=1000
 # end::documentation[]

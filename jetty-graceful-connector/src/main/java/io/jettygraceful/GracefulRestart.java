@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -76,6 +78,11 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
+    private volatile Duration handoverSpread = Duration.ofSeconds(1);
+    /** Set by a real stop during a handover's overlap: the overlap ends at once, and the drain begins. */
+    private volatile boolean overlapCut;
+    /** Counted down once a handover's gentle drain has ended (or failed): a real stop meanwhile waits for it. */
+    private volatile CountDownLatch drainedGently;
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
@@ -323,6 +330,40 @@ public class GracefulRestart extends AbstractLifeCycle
     public long getTakeBackWindowMillis()
     {
         return takeBackWindow.toMillis();
+    }
+
+    /**
+     * @param spread the overlap of a handover: once the replacement serves, this process goes on accepting for this
+     *               long while it moves its connections over one by one, each at its own moment in the window (an
+     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response, or closed once
+     *               idle; an HTTP/2 session by GOAWAY), so the cold replacement takes the load at an even rate instead
+     *               of all at once; then it stops accepting and drains. Default 1 s; zero moves every connection at
+     *               once, as soon as the replacement serves. Under systemd, {@code READY=1} (the end of the reload)
+     *               comes at the end of the window. See {@link HandoffProtocol}, "The overlap".
+     */
+    public void setHandoverSpread(Duration spread)
+    {
+        if (spread == null || spread.isNegative())
+            throw new IllegalArgumentException("handoverSpread must be zero or positive, was " + spread +
+                ". Fix: a duration such as 1s, or 0 to move every connection as soon as the replacement serves");
+        this.handoverSpread = spread;
+    }
+
+    public Duration getHandoverSpread()
+    {
+        return handoverSpread;
+    }
+
+    /** For jetty.xml: {@link #setHandoverSpread(Duration)} in milliseconds. */
+    public void setHandoverSpreadMillis(long millis)
+    {
+        setHandoverSpread(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds both processes accept after a handover while the old one moves its connections over one by one")
+    public long getHandoverSpreadMillis()
+    {
+        return handoverSpread.toMillis();
     }
 
     /**
@@ -610,6 +651,28 @@ public class GracefulRestart extends AbstractLifeCycle
             LOG.warn("Stopping: the restart in progress (replacement pid {}) has not ended yet", attempt.childPid());
     }
 
+    /**
+     * A real stop (SIGTERM, {@code server.stop()}) of a process that has handed over: its overlap ends now, and the
+     * stop waits (at most the drain timeout) until the restart thread's gentle drain is over, so that Jetty's graceful
+     * stop never closes connections under responses that do not say {@code Connection: close}.
+     */
+    private void awaitGentleDrain()
+    {
+        overlapCut = true;
+        CountDownLatch gentle = drainedGently;
+        if (gentle == null)
+            return;
+        try
+        {
+            if (!gentle.await(drainTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                LOG.warn("Stopping: the drain after the handover has not ended within {} ms", drainTimeout.toMillis());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private final class ServerListener implements LifeCycle.Listener
     {
         @Override
@@ -618,6 +681,11 @@ public class GracefulRestart extends AbstractLifeCycle
             // A real stop of a serving process (not a handoff's drain, not a replacement that never took over).
             if (event == server)
                 abortAttempt();
+            if (event == server && handedOff && Thread.currentThread() != restartThread)
+            {
+                awaitGentleDrain();
+                return;
+            }
             long stopTimeout = server.getStopTimeout();
             if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
                 return;
@@ -892,20 +960,37 @@ public class GracefulRestart extends AbstractLifeCycle
         for (HandedOverConnector connector : connectors)
             connector.setServing(false);
         succeeded.incrementAndGet();
-        LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        LOG.info("Restart: pid {} took over after {} ms; {}draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(),
+            handoverSpread.isZero() ? "" : "both accept while connections move over for " + handoverSpread.toMillis() + " ms, then ", drainTimeout.toMillis());
         ContainerHolder containerHolder = holder;
         if (containerHolder != null)
             containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
-        // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this sends,
-        // and a client that connects once `systemctl reload` has returned must reach the replacement. (The drain stops
-        // accepting again: a no-op by then.)
-        for (HandedOverConnector connector : connectors)
-            connector.stopAccepting();
-        listeners.outcome(outcome);
+        CountDownLatch gentle = new CountDownLatch(1);
+        drainedGently = gentle;
         try
         {
-            drainAndExit(connectors, outcome, attempt);
+            ExitStatus[] childExit = new ExitStatus[1];
+            if (!handoverSpread.isZero() && !overlapCut)
+            {
+                boolean ended = drain.overlap(connectors, handoverSpread.toNanos(), () -> overlapCut, () ->
+                {
+                    childExit[0] = reapQuietly(attempt.childPid());
+                    return childExit[0] != null;
+                });
+                LOG.info("Restart: overlap of {} ms {}; {} connection(s) moved by Connection: close", handoverSpread.toMillis(),
+                    ended ? "ended: replacement pid " + outcome.childPid() + " ended with " + childExit[0] : overlapCut ? "cut short by a stop" : "over",
+                    drainCustomizer.movedDuringSpread());
+                if (ended && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], false))
+                    return;
+            }
+            // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this
+            // sends, and a client that connects once `systemctl reload` has returned must reach the replacement. (The
+            // drain stops accepting again: a no-op by then.)
+            for (HandedOverConnector connector : connectors)
+                connector.stopAccepting();
+            listeners.outcome(outcome);
+            drainAndExit(connectors, outcome, attempt, childExit[0], gentle);
         }
         catch (Throwable x)
         {
@@ -921,6 +1006,10 @@ public class GracefulRestart extends AbstractLifeCycle
             }
             inProgress.set(null);
             endHandedOverProcess();
+        }
+        finally
+        {
+            gentle.countDown();
         }
     }
 
@@ -945,24 +1034,28 @@ public class GracefulRestart extends AbstractLifeCycle
      * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
      * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
      */
-    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
+    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt, ExitStatus exitedInOverlap,
+                              CountDownLatch gentle)
     {
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
         long deadline = start + drainTimeout.toNanos();
         int connectionsAtStart = openConnections();
-        ExitStatus[] childExit = new ExitStatus[1];
+        ExitStatus[] childExit = {exitedInOverlap};
         long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
         long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
-        drain.closeGently(connectors, deadline, watchUntil, () ->
+        drain.closeGently(connectors, deadline, exitedInOverlap != null ? start : watchUntil, () ->
         {
+            if (childExit[0] != null)
+                return false;
             ExitStatus exited = reapQuietly(attempt.childPid());
             if (exited == null)
                 return false;
             childExit[0] = exited;
             return crashed(exited);
         }, webSocketSpread);
-        if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
+        gentle.countDown();
+        if (exitedInOverlap == null && childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], true))
             return;
         HolderLink link = holderLink;
         if (childExit[0] != null && link != null)
@@ -1021,11 +1114,18 @@ public class GracefulRestart extends AbstractLifeCycle
      *
      * @return true when this process serves again
      */
-    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
+    /**
+     * @param stoppedAccepting whether the connectors had stopped accepting (the drain), or still accept (the overlap,
+     *                         where only the gradual move is undone)
+     */
+    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit, boolean stoppedAccepting)
     {
         try
         {
-            drain.resume(connectors);
+            if (stoppedAccepting)
+                drain.resume(connectors);
+            else
+                drainCustomizer.stopDraining();
         }
         catch (Throwable x)
         {

@@ -140,6 +140,7 @@ public final class ExampleServer
         server.addBean(restart);
 
         restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
+        restart.setHandoverSpread(options.handoverSpread);
         // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
         WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
             container.addMapping("/ws", (request, response, callback) -> new ExampleWebSocket()));
