@@ -79,6 +79,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile Duration handoverSpread = Duration.ofSeconds(1);
+    private volatile int replacementNice = 5;
     /** Set by a real stop during a handover's overlap: the overlap ends at once, and the drain begins. */
     private volatile boolean overlapCut;
     /** Counted down once a handover's gentle drain has ended (or failed): a real stop meanwhile waits for it. */
@@ -335,8 +336,8 @@ public class GracefulRestart extends AbstractLifeCycle
     /**
      * @param spread the overlap of a handover: once the replacement serves, this process goes on accepting for this
      *               long while it moves its connections over one by one, each at its own moment in the window (an
-     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response, or closed once
-     *               idle; an HTTP/2 session by GOAWAY), so the cold replacement takes the load at an even rate instead
+     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response; an HTTP/2
+     *               session by GOAWAY), so the cold replacement takes the load at an even rate instead
      *               of all at once; then it stops accepting and drains. Default 1 s; zero moves every connection at
      *               once, as soon as the replacement serves. Under systemd, {@code READY=1} (the end of the reload)
      *               comes at the end of the window. See {@link HandoffProtocol}, "The overlap".
@@ -364,6 +365,29 @@ public class GracefulRestart extends AbstractLifeCycle
     public long getHandoverSpreadMillis()
     {
         return handoverSpread.toMillis();
+    }
+
+    /**
+     * @param increment how much nicer (lower CPU priority) the replacement runs while it starts, 0 to 19; default 5.
+     *                  Its JVM start then takes less CPU from this process, which serves meanwhile; on GO, before it
+     *                  accepts, the replacement goes back to this process's priority. Applies only where a process may
+     *                  lower a nice value again (CAP_SYS_NICE, or RLIMIT_NICE: {@code LimitNICE=} under systemd);
+     *                  elsewhere the replacement starts at this process's priority, and the first restart logs why.
+     *                  0 turns it off. See {@link HandoffProtocol}, "Priority of the child".
+     * @throws IllegalArgumentException outside 0 to 19
+     */
+    public void setReplacementNice(int increment)
+    {
+        if (increment < 0 || increment > 19)
+            throw new IllegalArgumentException("replacementNice must be 0 to 19 (how much nicer the replacement starts), was " + increment +
+                ". Fix: 5 (the default), or 0 to start the replacement at this process's priority");
+        this.replacementNice = increment;
+    }
+
+    @ManagedAttribute("How much nicer (lower CPU priority) a replacement runs until it is told to accept, 0 for not at all")
+    public int getReplacementNice()
+    {
+        return replacementNice;
     }
 
     /**
@@ -547,7 +571,7 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
         {
-            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
+            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid(), InheritedEnvironment.original().get(HandoffProtocol.NICE));
             // The connectors are open but not started: keep them from accepting until the parent has committed.
             for (HandedOverConnector connector : connectors())
                 connector.pauseForTakeover();
@@ -841,6 +865,9 @@ public class GracefulRestart extends AbstractLifeCycle
         int holderFd = link == null ? -1 : link.passOnFd();
         if (holderFd >= 0)
             env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(fds.size())));
+        ReplacementPriority priority = ReplacementPriority.forSpawn(os, replacementNice);
+        if (priority != null)
+            env.put(HandoffProtocol.NICE, priority.environmentValue());
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -851,7 +878,7 @@ public class GracefulRestart extends AbstractLifeCycle
         // Not a daemon, whatever thread triggered it (a signal handler thread is one): the drain stops the server, which
         // lets main() return from Server.join(); a daemon thread would then die with the JVM before it logged the
         // outcome and exited through System.exit(0).
-        Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
+        Thread thread = new Thread(() -> runRestart(attempt, priority, connectors, result), "graceful-restart");
         thread.setDaemon(false);
         restartThread = thread;
         try
@@ -931,18 +958,26 @@ public class GracefulRestart extends AbstractLifeCycle
         return null;
     }
 
-    private void runRestart(HandoffAttempt attempt, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
+    private void runRestart(HandoffAttempt attempt, ReplacementPriority priority, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
         listeners.restartStarting();
         RestartOutcome outcome;
         try
         {
+            // The replacement inherits the spawning thread's nice value: this thread's, for the attempt.
+            if (priority != null)
+                priority.lowerCallingThread(os);
             outcome = attempt.run();
         }
         catch (Throwable x)
         {
             attempt.stopChild();
             outcome = RestartOutcome.failure(attempt.childPid(), "unexpected error: " + x, Duration.ZERO, null);
+        }
+        finally
+        {
+            if (priority != null)
+                priority.restoreCallingThread(os);
         }
         lastOutcome = outcome;
         if (!outcome.succeeded())

@@ -29,6 +29,7 @@ final class ExampleOptions
     java.nio.file.Path unixSocket = null;
     Duration webSocketCloseSpread = Duration.ofSeconds(5);
     Duration handoverSpread = Duration.ofSeconds(1);
+    int replacementNice = 5;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -54,6 +55,7 @@ final class ExampleOptions
         "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
         "  --handover-spread DUR  after a handoff both processes accept this long while the old one moves its connections",
         "                         over one by one (default: 1s; 0 moves them all at once)",
+        "  --replacement-nice N   a replacement runs N nicer until it is told to accept (0 to 19, default: 5)",
         "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
         "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
@@ -108,6 +110,7 @@ final class ExampleOptions
                 case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
                 case "--ws-close-spread" -> options.webSocketCloseSpread = parseDuration(arg, value);
                 case "--handover-spread" -> options.handoverSpread = parseDuration(arg, value);
+                case "--replacement-nice" -> options.replacementNice = parseInt(arg, value, 0, 19);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }
