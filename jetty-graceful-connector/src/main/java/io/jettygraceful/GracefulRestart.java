@@ -7,14 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.jettygraceful.os.ExitStatus;
 import io.jettygraceful.os.Os;
-import io.jettygraceful.os.OsException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -80,10 +76,8 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile Duration handoverSpread = Duration.ofSeconds(1);
     private volatile int replacementNice = 5;
-    /** Set by a real stop during a handover's overlap: the overlap ends at once, and the drain begins. */
-    private volatile boolean overlapCut;
-    /** Counted down once a handover's gentle drain has ended (or failed): a real stop meanwhile waits for it. */
-    private volatile CountDownLatch drainedGently;
+    /** The handover after the last restart that committed, while this process has handed over; else null. */
+    private volatile Handover handover;
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
@@ -675,28 +669,6 @@ public class GracefulRestart extends AbstractLifeCycle
             LOG.warn("Stopping: the restart in progress (replacement pid {}) has not ended yet", attempt.childPid());
     }
 
-    /**
-     * A real stop (SIGTERM, {@code server.stop()}) of a process that has handed over: its overlap ends now, and the
-     * stop waits (at most the drain timeout) until the restart thread's gentle drain is over, so that Jetty's graceful
-     * stop never closes connections under responses that do not say {@code Connection: close}.
-     */
-    private void awaitGentleDrain()
-    {
-        overlapCut = true;
-        CountDownLatch gentle = drainedGently;
-        if (gentle == null)
-            return;
-        try
-        {
-            if (!gentle.await(drainTimeout.toMillis(), TimeUnit.MILLISECONDS))
-                LOG.warn("Stopping: the drain after the handover has not ended within {} ms", drainTimeout.toMillis());
-        }
-        catch (InterruptedException x)
-        {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     private final class ServerListener implements LifeCycle.Listener
     {
         @Override
@@ -707,7 +679,10 @@ public class GracefulRestart extends AbstractLifeCycle
                 abortAttempt();
             if (event == server && handedOff && Thread.currentThread() != restartThread)
             {
-                awaitGentleDrain();
+                // A real stop of a process that handed over: end its overlap, and let the drain finish first.
+                Handover committed = handover;
+                if (committed != null)
+                    committed.stopRequested();
                 return;
             }
             long stopTimeout = server.getStopTimeout();
@@ -991,6 +966,27 @@ public class GracefulRestart extends AbstractLifeCycle
             listeners.outcome(outcome);
             return;
         }
+        Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, takeBackWindow, webSocketCloseSpread, exitAfterDrain);
+        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, new Handover.Owner()
+        {
+            @Override
+            public void tookBack(RestartOutcome failure)
+            {
+                handedOff = false;
+                handover = null;
+                lastOutcome = failure;
+                succeeded.decrementAndGet();
+                failed.incrementAndGet();
+                inProgress.set(null);
+            }
+
+            @Override
+            public void ended()
+            {
+                inProgress.set(null);
+            }
+        });
+        handover = committed; // before handedOff: a real stop that sees handedOff finds the handover to wait for
         handedOff = true;
         for (HandedOverConnector connector : connectors)
             connector.setServing(false);
@@ -1001,191 +997,7 @@ public class GracefulRestart extends AbstractLifeCycle
         if (containerHolder != null)
             containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
-        CountDownLatch gentle = new CountDownLatch(1);
-        drainedGently = gentle;
-        try
-        {
-            ExitStatus[] childExit = new ExitStatus[1];
-            if (!handoverSpread.isZero() && !overlapCut)
-            {
-                boolean ended = drain.overlap(connectors, handoverSpread.toNanos(), () -> overlapCut, () ->
-                {
-                    childExit[0] = reapQuietly(attempt.childPid());
-                    return childExit[0] != null;
-                });
-                LOG.info("Restart: overlap of {} ms {}; {} connection(s) moved by Connection: close", handoverSpread.toMillis(),
-                    ended ? "ended: replacement pid " + outcome.childPid() + " ended with " + childExit[0] : overlapCut ? "cut short by a stop" : "over",
-                    drainCustomizer.movedDuringSpread());
-                if (ended && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], false))
-                    return;
-            }
-            // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this
-            // sends, and a client that connects once `systemctl reload` has returned must reach the replacement. (The
-            // drain stops accepting again: a no-op by then.)
-            for (HandedOverConnector connector : connectors)
-                connector.stopAccepting();
-            listeners.outcome(outcome);
-            drainAndExit(connectors, outcome, attempt, childExit[0], gentle);
-        }
-        catch (Throwable x)
-        {
-            // The replacement serves: whatever broke the drain, this process must not linger with a dead restart thread.
-            LOG.error("Drain failed after the handover to pid {}: {}; stopping and exiting anyway", outcome.childPid(), x.toString());
-            try
-            {
-                server.stop();
-            }
-            catch (Throwable ignored)
-            {
-                // exiting regardless
-            }
-            inProgress.set(null);
-            endHandedOverProcess();
-        }
-        finally
-        {
-            gentle.countDown();
-        }
-    }
-
-    /**
-     * The end of a process that handed over and drained (or failed to): a container holder holds, and never returns;
-     * otherwise the JVM exits 0 unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
-     */
-    private void endHandedOverProcess()
-    {
-        ContainerHolder containerHolder = holder;
-        if (containerHolder != null)
-            containerHolder.hold(drainTimeout); // never returns: exits with the serving generation's status
-        if (exitAfterDrain)
-            System.exit(0);
-    }
-
-    /**
-     * Drains in two phases. First the {@link ConnectionDrain}: stop accepting, answer every HTTP/1 request with
-     * {@code Connection: close} until the connections are gone or the drain timeout has passed, while watching the
-     * replacement for the take-back window ({@link #takeBack}). Then Jetty's graceful stop ends the rest (HTTP/2
-     * GOAWAY, idle keep-alive connections) within what is left of the drain timeout, at least one second. Logs the
-     * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
-     * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
-     */
-    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt, ExitStatus exitedInOverlap,
-                              CountDownLatch gentle)
-    {
-        long start = System.nanoTime();
-        long inFlightAtHandoff = drainCustomizer.inFlight();
-        long deadline = start + drainTimeout.toNanos();
-        int connectionsAtStart = openConnections();
-        ExitStatus[] childExit = {exitedInOverlap};
-        long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
-        long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
-        drain.closeGently(connectors, deadline, exitedInOverlap != null ? start : watchUntil, () ->
-        {
-            if (childExit[0] != null)
-                return false;
-            ExitStatus exited = reapQuietly(attempt.childPid());
-            if (exited == null)
-                return false;
-            childExit[0] = exited;
-            return crashed(exited);
-        }, webSocketSpread);
-        gentle.countDown();
-        if (exitedInOverlap == null && childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], true))
-            return;
-        HolderLink link = holderLink;
-        if (childExit[0] != null && link != null)
-            link.ended(outcome.childPid(), childExit[0]); // the serving process ended, and nobody serves: the holder must know how
-
-        int left = openConnections();
-        server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
-        try
-        {
-            server.stop();
-        }
-        catch (Throwable x)
-        {
-            LOG.warn("Drain: stopping the server failed: {}", x.toString());
-        }
-        long arrived = drainCustomizer.requestsDuringDrain();
-        Duration drainTime = Duration.ofNanos(System.nanoTime() - start);
-        LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
-                "{} connection(s) open at handoff, {} left to the final stop; {}",
-            os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), drainTime.toMillis(),
-            inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left,
-            holder != null ? "holding the container" : exitAfterDrain ? "exiting" : "server stopped");
-        inProgress.set(null);
-        listeners.drained(outcome, drainTime);
-        endHandedOverProcess();
-    }
-
-    /**
-     * @return whether a replacement that ended this way died (killed by a signal, or an error exit) rather than was
-     * stopped on purpose (0, or 129/130/143: the JVM's clean exit after SIGHUP, SIGINT, SIGTERM)
-     */
-    static boolean crashed(ExitStatus status)
-    {
-        if (status.signal() != 0)
-            return true;
-        int code = status.code();
-        return code != 0 && code != 129 && code != 130 && code != 143;
-    }
-
-    private ExitStatus reapQuietly(int pid)
-    {
-        try
-        {
-            return pid > 0 ? os.reap(pid, false) : null;
-        }
-        catch (OsException x)
-        {
-            return null;
-        }
-    }
-
-    /**
-     * The replacement died (see {@link #crashed}) after it had taken over, while this process was still draining: take the listening sockets
-     * back and serve on, rather than leave nobody accepting. Supervisors are pointed back at this process (the PID file;
-     * under systemd this process never stopped being the main pid, see {@link HandoffProtocol}).
-     *
-     * @return true when this process serves again
-     */
-    /**
-     * @param stoppedAccepting whether the connectors had stopped accepting (the drain), or still accept (the overlap,
-     *                         where only the gradual move is undone)
-     */
-    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit, boolean stoppedAccepting)
-    {
-        try
-        {
-            if (stoppedAccepting)
-                drain.resume(connectors);
-            else
-                drainCustomizer.stopDraining();
-        }
-        catch (Throwable x)
-        {
-            LOG.error("Restart: replacement pid {} died after it took over ({}), and this process cannot take the sockets back: {}. Draining and exiting",
-                handedOver.childPid(), childExit, x.toString());
-            return false;
-        }
-        handedOff = false;
-        ContainerHolder containerHolder = holder;
-        if (containerHolder != null)
-            containerHolder.stopHolding();
-        else if (holderLink != null)
-            holderLink.serving(os.pid());
-        for (HandedOverConnector connector : connectors)
-            connector.setServing(true);
-        RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
-            " took the sockets back", handedOver.handoffTime(), childExit);
-        lastOutcome = outcome;
-        succeeded.decrementAndGet();
-        failed.incrementAndGet();
-        inProgress.set(null);
-        LOG.warn("Restart failed: replacement pid {} died after it took over ({}); pid {} took the sockets back and keeps serving",
-            handedOver.childPid(), childExit, os.pid());
-        listeners.outcome(outcome);
-        return true;
+        committed.run(connectors, outcome, attempt.childPid());
     }
 
     private List<HandedOverConnector> connectors()

@@ -63,9 +63,10 @@ class GradualHandoverTest
                 answered.add(ExampleStatus.parse(Http.get(port, "/status").body()).pid());
             assertEquals(Set.of(old.pid(), newPid), answered, "both processes accept new connections during the overlap");
 
-            Matcher overlap = first.awaitLog("Restart: overlap of " + SPREAD.toMillis() + " ms over; (\\d+) connection\\(s\\) moved by Connection: close",
+            Matcher overlap = first.awaitLog("Restart: pid " + old.pid() + " no longer accepts, after an overlap of (\\d+) ms; (\\d+) connection\\(s\\) moved over",
                 SPREAD.plusSeconds(30));
-            assertTrue(Long.parseLong(overlap.group(1)) >= 1, "keep-alive connections were moved during the overlap: " + overlap.group());
+            assertTrue(Long.parseLong(overlap.group(1)) >= SPREAD.toMillis(), "the old process accepted for the whole window: " + overlap.group());
+            assertTrue(Long.parseLong(overlap.group(2)) >= 1, "keep-alive connections were moved during the overlap: " + overlap.group());
             assertEquals(0, first.exitCode(Duration.ofSeconds(60)), "the old process drained and exited 0 long before its 5 min drain timeout:\n" + first.tail(40));
             assertEquals(-1, readQuietly(idle), "the idle keep-alive connection was closed cleanly by the old process");
 
@@ -110,7 +111,7 @@ class GradualHandoverTest
 
             Http.Response response = slow.get(30, TimeUnit.SECONDS);
             assertEquals(200, response.status(), "the slow request in flight at the stop is answered: " + response);
-            first.awaitLog("Restart: overlap of 60000 ms cut short by a stop", Duration.ofSeconds(10));
+            first.awaitLog("Restart: pid " + old.pid() + " no longer accepts, after an overlap of \\d+ ms \\(cut short by a stop\\)", Duration.ofSeconds(10));
             int exit = first.exitCode(Duration.ofSeconds(40));
             assertTrue(exit == 0 || exit == 143, "the old process ends as a stopped server does: " + exit + "\n" + first.tail(30));
             for (int i = 0; i < 20; i++)
@@ -120,6 +121,58 @@ class GradualHandoverTest
         {
             clients.shutdownNow();
         }
+    }
+
+    /**
+     * The replacement killed during the overlap: the old process, which never stopped accepting, stops moving its
+     * connections, counts the restart as failed and serves on alone; its own connections never noticed (no failed
+     * request among those it answered), and it can restart again.
+     */
+    @Test
+    void aReplacementKilledDuringTheOverlapLeavesTheOldProcessServingWithoutAPause() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleProcess first = processes.start(ExampleProcess.builder().name("gradual-kill").outputOutlivesProcess()
+            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "60s"));
+        first.servingPid(Duration.ofSeconds(60));
+        ExampleStatus old = processes.status(port);
+        assertTrue(Subreaper.signal(old.pid(), Restarts.SIGHUP));
+        long newPid = Long.parseLong(first.awaitLog("Restart: pid (\\d+) took over after", Duration.ofSeconds(60)).group(1));
+        processes.saw(newPid);
+        // A keep-alive connection the old process holds (accepted by it during the overlap, not yet moved).
+        Http.Connection connection = null;
+        for (int i = 0; i < 200 && connection == null; i++)
+        {
+            Http.Connection candidate = Http.Connection.open(Http.IPV4, port, Duration.ofSeconds(5), Duration.ofSeconds(30));
+            Http.Response response = candidate.get("/status");
+            if (ExampleStatus.parse(response.body()).pid() == old.pid() && !response.connectionClose())
+                connection = candidate;
+            else
+                candidate.close();
+        }
+        assertTrue(connection != null, "the old process accepts during the overlap");
+        try
+        {
+            assertTrue(Subreaper.signal(newPid, 9), "SIGKILL the replacement during the 60 s overlap");
+            first.awaitLog("Restart: overlap of 60000 ms ended: replacement pid " + newPid + " ended with .*9", Duration.ofSeconds(20));
+            first.awaitLog("took the sockets back and keeps serving", Duration.ofSeconds(5));
+            for (int i = 0; i < 20; i++)
+            {
+                Http.Response response = connection.get("/status");
+                assertEquals(old.pid(), ExampleStatus.parse(response.body()).pid());
+                assertTrue(!response.connectionClose(), "the old connection is served on and kept alive: nothing moves any more");
+            }
+        }
+        finally
+        {
+            connection.close();
+        }
+        for (int i = 0; i < 20; i++)
+            assertEquals(old.pid(), ExampleStatus.parse(Http.get(port, "/status").body()).pid(), "new connections reach the old process alone");
+        assertTrue(processes.status(port).json().contains("\"restartsFailed\":1"), processes.status(port).json());
+        assertTrue(Procs.zombieChildrenOf(old.pid()).isEmpty(), "the killed replacement was reaped");
+        ExampleStatus next = Restarts.restart(processes, port, processes.status(port), Duration.ofSeconds(60));
+        assertEquals(2, next.generation(), "and the next restart succeeds");
     }
 
     /** A keep-alive connection with one request answered, then left idle. */
