@@ -27,6 +27,12 @@ record Lane(Strategy strategy, String variant, List<String> exampleArgs)
         return "handoff **" + variant + "** (" + (exampleArgs.isEmpty() ? "no extra options" : "`" + String.join(" ", exampleArgs) + "`") + ")";
     }
 
+    /** {@link #title()} without Markdown, for the plot. */
+    String plainTitle()
+    {
+        return title().replace("**", "").replace("`", "");
+    }
+
     static Lane of(Strategy strategy)
     {
         return new Lane(strategy, null, List.of());

@@ -207,7 +207,7 @@ final class Report
                 failed[b] = buckets[1][b];
             }
             XYChart chart = new XYChartBuilder().width(1100).height(300)
-                .title(r.lane().title() + ": " + r.restarts().size() + " restarts, " + r.recording().failed() + " failed of " + r.recording().size())
+                .title(r.lane().plainTitle() + ": " + r.restarts().size() + " restarts, " + r.recording().failed() + " failed of " + r.recording().size())
                 .xAxisTitle("seconds").yAxisTitle("requests / 100 ms").build();
             org.knowm.xchart.style.XYStyler styler = chart.getStyler();
             styler.setLegendPosition(Styler.LegendPosition.OutsideE);
