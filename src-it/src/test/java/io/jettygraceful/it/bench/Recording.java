@@ -157,7 +157,7 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
         return sorted;
     }
 
-    /** Failed requests made by keep-alive clients (the rest were made by new-connection clients). */
+    /** Failed requests made by keep-alive clients (the rest were made by close clients). */
     long failedKeepAlive()
     {
         long n = 0;

@@ -50,7 +50,7 @@ final class Report
         PhaseReport.append(md, results, context.load());
 
         md.append("### Requests\n\n");
-        md.append("| strategy | sent | ok | failed | refused | reset | timeout | 5xx | closed early | other | failed outside restart windows | longest time without a success (ms) |\n");
+        md.append("| lane | sent | ok | failed | refused | reset | timeout | 5xx | closed early | other | failed outside restart windows | longest time without a success (ms) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
@@ -65,7 +65,7 @@ final class Report
         }
 
         md.append("\n### Restart time: trigger to new pid serving (ms)\n\n");
-        md.append("| strategy | median | min | max | old process gone after, median (ms) | longest time without a success in a restart window, median / max (ms) | each restart (ms) |\n");
+        md.append("| lane | median | min | max | old process gone after, median (ms) | longest time without a success in a restart window, median / max (ms) | each restart (ms) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---|\n");
         for (RestartRun.Result r : results)
         {
@@ -83,7 +83,7 @@ final class Report
         }
 
         md.append("\n### Throughput: successful responses per 100 ms\n\n");
-        md.append("| strategy | mean over the run | median outside restart windows | median in restart windows | lowest 100 ms in a restart window | 100 ms buckets with no success |\n");
+        md.append("| lane | mean over the run | median outside restart windows | median in restart windows | lowest 100 ms in a restart window | 100 ms buckets with no success |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
@@ -92,8 +92,8 @@ final class Report
                 .append(orDash(f.medianInPer100ms())).append(" | ").append(f.lowestInPer100ms()).append(" | ").append(f.emptyIntervals()).append(" |\n");
         }
 
-        md.append("\n### Latency of successful fast requests (GET /uuid, ms, connect included for new-connection clients)\n\n");
-        md.append("| strategy | p50 | p99 | p99.9 | max | in restart windows: p50 | p99 | p99.9 | max |\n");
+        md.append("\n### Latency of successful fast requests (GET /uuid, ms, connect included for close clients)\n\n");
+        md.append("| lane | p50 | p99 | p99.9 | max | in restart windows: p50 | p99 | p99.9 | max |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
@@ -107,7 +107,7 @@ final class Report
         }
 
         md.append("\n### Slow requests (").append(c.slowPath()).append(")\n\n");
-        md.append("| strategy | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
+        md.append("| lane | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
             long sent = r.recording().countKind(true, false);
@@ -124,7 +124,7 @@ final class Report
             Map<String, Long> reasons = r.recording().reasons();
             md.append(reasons.isEmpty() ? "none" : reasons.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(6).map(e -> "`" + e.getKey() + "` x" + e.getValue()).reduce((a, b) -> a + ", " + b).orElse(""));
-            md.append("; failed on keep-alive / new-connection clients: ").append(r.recording().failedKeepAlive()).append(" / ")
+            md.append("; failed on keep-alive / close clients: ").append(r.recording().failedKeepAlive()).append(" / ")
                 .append(r.recording().failed() - r.recording().failedKeepAlive());
             md.append("; keep-alive connections closed by the server while idle: ").append(r.recording().idleCloses())
                 .append(", found reset while idle: ").append(r.recording().idleResets()).append("\n");
