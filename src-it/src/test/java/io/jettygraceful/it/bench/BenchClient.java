@@ -99,6 +99,7 @@ final class BenchClient implements AutoCloseable
     }
 
     private static final int MAX_REASONS = 20;
+    private static final long MAX_PARK_NS = 50_000_000L;
 
     private final Config config;
     private final long origin;
@@ -165,7 +166,7 @@ final class BenchClient implements AutoCloseable
     {
         long wait;
         while (running && (wait = t - now()) > 0)
-            LockSupport.parkNanos(wait);
+            LockSupport.parkNanos(Math.min(wait, MAX_PARK_NS)); // in slices: a slow schedule still notices stop() soon
         return running;
     }
 
