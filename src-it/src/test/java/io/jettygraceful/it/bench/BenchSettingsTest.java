@@ -23,6 +23,8 @@ class BenchSettingsTest
             assertTrue(x.getMessage().contains("K+C") || x.getMessage().contains("at least one fast client"), x.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> LoadShape.parse("32+16", -1));
+        assertEquals("32+16", LoadShape.parse("32+16+0+0", 0).toString());
+        assertEquals("3+3+2+2 at 5000/s", LoadShape.parse("3+3+2+2", 5000).toString());
     }
 
     @Test

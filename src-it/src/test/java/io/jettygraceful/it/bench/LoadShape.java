@@ -80,6 +80,7 @@ record LoadShape(int keepAlive, int close, int slowKeepAlive, int slowClose, int
     @Override
     public String toString()
     {
-        return keepAlive + "+" + close + "+" + slowKeepAlive + "+" + slowClose + (openLoop() ? " at " + rate + "/s" : "");
+        return keepAlive + "+" + close + (slowKeepAlive + slowClose > 0 ? "+" + slowKeepAlive + "+" + slowClose : "") +
+            (openLoop() ? " at " + rate + "/s" : "");
     }
 }

@@ -106,15 +106,18 @@ final class Report
             md.append(" |\n");
         }
 
-        md.append("\n### Slow requests (").append(c.slowPath()).append(")\n\n");
-        md.append("| lane | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
-        for (RestartRun.Result r : results)
+        if (context.load().slowKeepAlive() + context.load().slowClose() > 0)
         {
-            long sent = r.recording().countKind(true, false);
-            long ok = r.recording().countKind(true, true);
-            long[] slow = r.recording().okLatencies(true, null);
-            md.append("| ").append(r.lane().title()).append(" | ").append(sent).append(" | ").append(ok).append(" | ").append(sent - ok)
-                .append(" | ").append(ms(Recording.quantile(slow, 0.5))).append(" | ").append(ms(Recording.quantile(slow, 1.0))).append(" |\n");
+            md.append("\n### Slow requests (").append(c.slowPath()).append(")\n\n");
+            md.append("| lane | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
+            for (RestartRun.Result r : results)
+            {
+                long sent = r.recording().countKind(true, false);
+                long ok = r.recording().countKind(true, true);
+                long[] slow = r.recording().okLatencies(true, null);
+                md.append("| ").append(r.lane().title()).append(" | ").append(sent).append(" | ").append(ok).append(" | ").append(sent - ok)
+                    .append(" | ").append(ms(Recording.quantile(slow, 0.5))).append(" | ").append(ms(Recording.quantile(slow, 1.0))).append(" |\n");
+            }
         }
 
         md.append("\n### Why requests failed (first kinds of error seen)\n\n");

@@ -89,6 +89,7 @@ public final class RestartBenchmark
             List<RestartRun> runs = new ArrayList<>();
             for (Lane lane : settings.lanes())
                 runs.add(RestartRun.start(lane, settings, processes));
+            long start = System.nanoTime();
             for (int i = 1; i <= settings.restarts(); i++)
             {
                 List<RestartRun> order = new ArrayList<>(runs);
@@ -96,6 +97,9 @@ public final class RestartBenchmark
                     Collections.reverse(order);
                 for (RestartRun run : order)
                     run.restart(i);
+                long elapsed = System.nanoTime() - start;
+                RestartRun.progress(String.format("round %d/%d done after %.1f min, about %.1f min to go", i, settings.restarts(), elapsed / 60e9,
+                    elapsed / 60e9 / i * (settings.restarts() - i)));
             }
             List<RestartRun.Result> results = new ArrayList<>();
             for (RestartRun run : runs)
