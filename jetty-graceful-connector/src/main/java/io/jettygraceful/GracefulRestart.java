@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -76,6 +78,12 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
+    private volatile Duration handoverSpread = Duration.ofSeconds(1);
+    private volatile int replacementNice = 5;
+    /** Set by a real stop during a handover's overlap: the overlap ends at once, and the drain begins. */
+    private volatile boolean overlapCut;
+    /** Counted down once a handover's gentle drain has ended (or failed): a real stop meanwhile waits for it. */
+    private volatile CountDownLatch drainedGently;
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
@@ -91,6 +99,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
     private volatile Thread preloader;
+    private volatile boolean restartPathLoaded;
     /** This process as the container's holder, or null (see {@link ContainerHolder}). */
     private volatile ContainerHolder holder;
     /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
@@ -325,6 +334,63 @@ public class GracefulRestart extends AbstractLifeCycle
     }
 
     /**
+     * @param spread the overlap of a handover: once the replacement serves, this process goes on accepting for this
+     *               long while it moves its connections over one by one, each at its own moment in the window (an
+     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response; an HTTP/2
+     *               session by GOAWAY), so the cold replacement takes the load at an even rate instead
+     *               of all at once; then it stops accepting and drains. Default 1 s; zero moves every connection at
+     *               once, as soon as the replacement serves. Under systemd, {@code READY=1} (the end of the reload)
+     *               comes at the end of the window. See {@link HandoffProtocol}, "The overlap".
+     */
+    public void setHandoverSpread(Duration spread)
+    {
+        if (spread == null || spread.isNegative())
+            throw new IllegalArgumentException("handoverSpread must be zero or positive, was " + spread +
+                ". Fix: a duration such as 1s, or 0 to move every connection as soon as the replacement serves");
+        this.handoverSpread = spread;
+    }
+
+    public Duration getHandoverSpread()
+    {
+        return handoverSpread;
+    }
+
+    /** For jetty.xml: {@link #setHandoverSpread(Duration)} in milliseconds. */
+    public void setHandoverSpreadMillis(long millis)
+    {
+        setHandoverSpread(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds both processes accept after a handover while the old one moves its connections over one by one")
+    public long getHandoverSpreadMillis()
+    {
+        return handoverSpread.toMillis();
+    }
+
+    /**
+     * @param increment how much nicer (lower CPU priority) the replacement runs while it starts, 0 to 19; default 5.
+     *                  Its JVM start then takes less CPU from this process, which serves meanwhile; on GO, before it
+     *                  accepts, the replacement goes back to this process's priority. Applies only where a process may
+     *                  lower a nice value again (CAP_SYS_NICE, or RLIMIT_NICE: {@code LimitNICE=} under systemd);
+     *                  elsewhere the replacement starts at this process's priority, and the first restart logs why.
+     *                  0 turns it off. See {@link HandoffProtocol}, "Priority of the child".
+     * @throws IllegalArgumentException outside 0 to 19
+     */
+    public void setReplacementNice(int increment)
+    {
+        if (increment < 0 || increment > 19)
+            throw new IllegalArgumentException("replacementNice must be 0 to 19 (how much nicer the replacement starts), was " + increment +
+                ". Fix: 5 (the default), or 0 to start the replacement at this process's priority");
+        this.replacementNice = increment;
+    }
+
+    @ManagedAttribute("How much nicer (lower CPU priority) a replacement runs until it is told to accept, 0 for not at all")
+    public int getReplacementNice()
+    {
+        return replacementNice;
+    }
+
+    /**
      * @param mode whether the first process stays after it handed over, as the container's holder ({@link ContainerHolder}):
      *             {@code auto} (default) when this JVM is PID 1 of its PID namespace; {@code always} when it must not
      *             exit although it is not PID 1 (the child of tini, dumb-init, {@code docker run --init}); {@code never}.
@@ -406,6 +472,17 @@ public class GracefulRestart extends AbstractLifeCycle
         return sockets == null ? 0 : sockets.parentPid();
     }
 
+    /**
+     * @return whether the classes and native calls a restart needs have been loaded since the start (in the background,
+     * a few hundred ms): from then on the application's jar may be overwritten in place ({@code cp new.jar app.jar})
+     * before a restart; see {@link ClassPreloader}
+     */
+    @ManagedAttribute("Whether what a restart needs is loaded, so that the jar may now be overwritten in place (cp) before a restart")
+    public boolean isRestartPathLoaded()
+    {
+        return restartPathLoaded;
+    }
+
     @ManagedAttribute("Whether a restart is in progress")
     public boolean isRestarting()
     {
@@ -468,12 +545,15 @@ public class GracefulRestart extends AbstractLifeCycle
         // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
         // background, so as not to delay the start; a restart waits for it (startRestart).
         Os warm = os;
+        restartPathLoaded = false;
         Thread preload = new Thread(() ->
         {
             long start = System.nanoTime();
-            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            // The native calls first: they load and initialize the binding's classes for each kind of call.
             if (warm != null)
                 warm.warmUp();
+            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            restartPathLoaded = true;
             LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
         }, "graceful-preload");
         preload.setDaemon(true);
@@ -491,7 +571,7 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
         {
-            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
+            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid(), InheritedEnvironment.original().get(HandoffProtocol.NICE));
             // The connectors are open but not started: keep them from accepting until the parent has committed.
             for (HandedOverConnector connector : connectors())
                 connector.pauseForTakeover();
@@ -595,6 +675,28 @@ public class GracefulRestart extends AbstractLifeCycle
             LOG.warn("Stopping: the restart in progress (replacement pid {}) has not ended yet", attempt.childPid());
     }
 
+    /**
+     * A real stop (SIGTERM, {@code server.stop()}) of a process that has handed over: its overlap ends now, and the
+     * stop waits (at most the drain timeout) until the restart thread's gentle drain is over, so that Jetty's graceful
+     * stop never closes connections under responses that do not say {@code Connection: close}.
+     */
+    private void awaitGentleDrain()
+    {
+        overlapCut = true;
+        CountDownLatch gentle = drainedGently;
+        if (gentle == null)
+            return;
+        try
+        {
+            if (!gentle.await(drainTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                LOG.warn("Stopping: the drain after the handover has not ended within {} ms", drainTimeout.toMillis());
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private final class ServerListener implements LifeCycle.Listener
     {
         @Override
@@ -603,6 +705,11 @@ public class GracefulRestart extends AbstractLifeCycle
             // A real stop of a serving process (not a handoff's drain, not a replacement that never took over).
             if (event == server)
                 abortAttempt();
+            if (event == server && handedOff && Thread.currentThread() != restartThread)
+            {
+                awaitGentleDrain();
+                return;
+            }
             long stopTimeout = server.getStopTimeout();
             if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
                 return;
@@ -758,6 +865,9 @@ public class GracefulRestart extends AbstractLifeCycle
         int holderFd = link == null ? -1 : link.passOnFd();
         if (holderFd >= 0)
             env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(fds.size())));
+        ReplacementPriority priority = ReplacementPriority.forSpawn(os, replacementNice);
+        if (priority != null)
+            env.put(HandoffProtocol.NICE, priority.environmentValue());
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -768,7 +878,7 @@ public class GracefulRestart extends AbstractLifeCycle
         // Not a daemon, whatever thread triggered it (a signal handler thread is one): the drain stops the server, which
         // lets main() return from Server.join(); a daemon thread would then die with the JVM before it logged the
         // outcome and exited through System.exit(0).
-        Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
+        Thread thread = new Thread(() -> runRestart(attempt, priority, connectors, result), "graceful-restart");
         thread.setDaemon(false);
         restartThread = thread;
         try
@@ -848,18 +958,26 @@ public class GracefulRestart extends AbstractLifeCycle
         return null;
     }
 
-    private void runRestart(HandoffAttempt attempt, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
+    private void runRestart(HandoffAttempt attempt, ReplacementPriority priority, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
         listeners.restartStarting();
         RestartOutcome outcome;
         try
         {
+            // The replacement inherits the spawning thread's nice value: this thread's, for the attempt.
+            if (priority != null)
+                priority.lowerCallingThread(os);
             outcome = attempt.run();
         }
         catch (Throwable x)
         {
             attempt.stopChild();
             outcome = RestartOutcome.failure(attempt.childPid(), "unexpected error: " + x, Duration.ZERO, null);
+        }
+        finally
+        {
+            if (priority != null)
+                priority.restoreCallingThread(os);
         }
         lastOutcome = outcome;
         if (!outcome.succeeded())
@@ -877,20 +995,37 @@ public class GracefulRestart extends AbstractLifeCycle
         for (HandedOverConnector connector : connectors)
             connector.setServing(false);
         succeeded.incrementAndGet();
-        LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        LOG.info("Restart: pid {} took over after {} ms; {}draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(),
+            handoverSpread.isZero() ? "" : "both accept while connections move over for " + handoverSpread.toMillis() + " ms, then ", drainTimeout.toMillis());
         ContainerHolder containerHolder = holder;
         if (containerHolder != null)
             containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
-        // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this sends,
-        // and a client that connects once `systemctl reload` has returned must reach the replacement. (The drain stops
-        // accepting again: a no-op by then.)
-        for (HandedOverConnector connector : connectors)
-            connector.stopAccepting();
-        listeners.outcome(outcome);
+        CountDownLatch gentle = new CountDownLatch(1);
+        drainedGently = gentle;
         try
         {
-            drainAndExit(connectors, outcome, attempt);
+            ExitStatus[] childExit = new ExitStatus[1];
+            if (!handoverSpread.isZero() && !overlapCut)
+            {
+                boolean ended = drain.overlap(connectors, handoverSpread.toNanos(), () -> overlapCut, () ->
+                {
+                    childExit[0] = reapQuietly(attempt.childPid());
+                    return childExit[0] != null;
+                });
+                LOG.info("Restart: overlap of {} ms {}; {} connection(s) moved by Connection: close", handoverSpread.toMillis(),
+                    ended ? "ended: replacement pid " + outcome.childPid() + " ended with " + childExit[0] : overlapCut ? "cut short by a stop" : "over",
+                    drainCustomizer.movedDuringSpread());
+                if (ended && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], false))
+                    return;
+            }
+            // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this
+            // sends, and a client that connects once `systemctl reload` has returned must reach the replacement. (The
+            // drain stops accepting again: a no-op by then.)
+            for (HandedOverConnector connector : connectors)
+                connector.stopAccepting();
+            listeners.outcome(outcome);
+            drainAndExit(connectors, outcome, attempt, childExit[0], gentle);
         }
         catch (Throwable x)
         {
@@ -906,6 +1041,10 @@ public class GracefulRestart extends AbstractLifeCycle
             }
             inProgress.set(null);
             endHandedOverProcess();
+        }
+        finally
+        {
+            gentle.countDown();
         }
     }
 
@@ -930,24 +1069,28 @@ public class GracefulRestart extends AbstractLifeCycle
      * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
      * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
      */
-    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
+    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt, ExitStatus exitedInOverlap,
+                              CountDownLatch gentle)
     {
         long start = System.nanoTime();
         long inFlightAtHandoff = drainCustomizer.inFlight();
         long deadline = start + drainTimeout.toNanos();
         int connectionsAtStart = openConnections();
-        ExitStatus[] childExit = new ExitStatus[1];
+        ExitStatus[] childExit = {exitedInOverlap};
         long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
         long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
-        drain.closeGently(connectors, deadline, watchUntil, () ->
+        drain.closeGently(connectors, deadline, exitedInOverlap != null ? start : watchUntil, () ->
         {
+            if (childExit[0] != null)
+                return false;
             ExitStatus exited = reapQuietly(attempt.childPid());
             if (exited == null)
                 return false;
             childExit[0] = exited;
             return crashed(exited);
         }, webSocketSpread);
-        if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
+        gentle.countDown();
+        if (exitedInOverlap == null && childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0], true))
             return;
         HolderLink link = holderLink;
         if (childExit[0] != null && link != null)
@@ -1006,11 +1149,18 @@ public class GracefulRestart extends AbstractLifeCycle
      *
      * @return true when this process serves again
      */
-    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
+    /**
+     * @param stoppedAccepting whether the connectors had stopped accepting (the drain), or still accept (the overlap,
+     *                         where only the gradual move is undone)
+     */
+    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit, boolean stoppedAccepting)
     {
         try
         {
-            drain.resume(connectors);
+            if (stoppedAccepting)
+                drain.resume(connectors);
+            else
+                drainCustomizer.stopDraining();
         }
         catch (Throwable x)
         {
