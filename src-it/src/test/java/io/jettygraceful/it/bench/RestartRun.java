@@ -85,17 +85,30 @@ final class RestartRun
         first.servingPid(SERVING_TIMEOUT);
         this.current = first;
         this.currentPid = first.pid();
-        progress(lane, "port " + port + ", pid " + currentPid);
+        progress(lane, "port " + port + ", pid " + currentPid + ", warming up for " + settings.warmup().toMillis() + " ms (not recorded)");
+        BenchClient warmUp = BenchClient.start(BenchClient.Config.of(port, settings.load()), System.nanoTime());
+        try
+        {
+            Restarts.pause(settings.warmup());
+        }
+        finally
+        {
+            warmUp.stop();
+        }
     }
 
-    /** Starts the lane's first example JVM (owned by {@code processes}) and waits until it serves; no load yet. */
+    /**
+     * Starts the lane's first example JVM (owned by {@code processes}), waits until it serves, and drives the load at
+     * it for the warm-up time without recording it (a fresh JVM needs seconds of load before its JIT reaches the
+     * steady level that the first restart is compared with).
+     */
     static RestartRun start(Lane lane, Settings settings, ProcessTracker processes)
     {
         return new RestartRun(lane, settings, processes);
     }
 
     /**
-     * One segment of load with one restart in it: load for the warm-up (first restart) or settle time, the restart
+     * One segment of load with one restart in it: load for the settle time, the restart
      * the lane's way, load until the old process exited and the tail passed, then the load stops (the next lane's
      * segment runs without this lane's load).
      */
@@ -106,7 +119,7 @@ final class RestartRun
         Recording recording;
         try
         {
-            Restarts.pause(index == 1 ? settings.warmup() : settings.settle());
+            Restarts.pause(settings.settle());
             long trigger = System.nanoTime() - origin;
             long serving;
             long exited;
