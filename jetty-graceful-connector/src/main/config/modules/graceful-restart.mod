@@ -80,6 +80,18 @@ etc/jetty-graceful-restart.xml
 ## the drain timeout is used; 0 closes them at once). A real stop closes them with 1001 at once.
 # jetty.graceful.restart.webSocketCloseSpread=5000
 
+## Milliseconds both JVMs accept after a handoff while the replaced one moves its connections
+## over one by one (Connection: close on each connection's next response after its own moment,
+## HTTP/2 GOAWAY), so the cold replacement takes the load at an even rate;
+## then the replaced JVM stops accepting and drains (default 1000; 0 moves them all at once).
+# jetty.graceful.restart.handoverSpread=1000
+
+## How much nicer (lower CPU priority) the replacement JVM runs until it is told to accept,
+## so that its start takes less CPU from the JVM serving meanwhile (0 to 19; 0 turns it off).
+## Only where a process may lower its nice value again (root, CAP_SYS_NICE, or LimitNICE=
+## under systemd); elsewhere it starts at the same priority and the first restart logs why.
+# jetty.graceful.restart.replacementNice=5
+
 ## Warm-up of the replacement before it reports ready (io.jettygraceful.WarmUpReadinessCheck):
 ## it replays these requests through an in-process LocalConnector (never the shared socket),
 ## so the JIT has compiled the request path when it takes over. Unset (default): no warm-up.

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * so without this it would die of a {@link NoClassDefFoundError} half way, in the old process.
  *
  * <p>What is loaded: every class of this library, and every Jetty class ({@code org.eclipse.jetty.*}) in the jars
- * (or class directories) that hold Jetty's server, io, util and http classes: about 1,400 classes when all of them are
- * in one shaded application jar. Classes are loaded, not initialized: no static initializer runs. The application's
+ * (or class directories) that hold Jetty's server, io, util and http classes, and every class of jnr-ffi and jffi:
+ * about 2,000 classes when all of them are in one shaded application jar. Classes are loaded, not initialized: no static initializer runs. The application's
  * own lazily loaded classes are not covered: deploy by rename.</p>
  */
 final class ClassPreloader
@@ -43,11 +43,17 @@ final class ClassPreloader
     {
     }
 
-    /** This library, and the Jetty modules a restart's handoff and drain run through. */
+    /**
+     * This library, the Jetty modules a restart's handoff and drain run through, and the native binding (jnr-ffi and
+     * jffi: the classes that marshal a call's arguments are loaded on the first call of their kind, which for some
+     * calls is the first restart).
+     */
     static List<Source> restartPath()
     {
         return List.of(
             new Source(GracefulRestart.class, "io/jettygraceful/"),
+            new Source(jnr.ffi.Pointer.class, "jnr/ffi/"),
+            new Source(com.kenai.jffi.Invoker.class, "com/kenai/jffi/"),
             new Source(org.eclipse.jetty.server.Server.class, "org/eclipse/jetty/"),
             new Source(org.eclipse.jetty.io.ManagedSelector.class, "org/eclipse/jetty/"),
             new Source(org.eclipse.jetty.util.component.Graceful.class, "org/eclipse/jetty/"),

@@ -20,10 +20,22 @@ import org.eclipse.jetty.server.Request;
  * completes. A client that read that complete, keep-alive response and wrote its next request in the meantime sees
  * the connection close with no response: measured at about one request in two restarts under keep-alive load. With
  * this customizer the drain closes HTTP/1 connections only through responses that say so.</p>
+ *
+ * <p>Before the drain, during the handover's overlap ({@link #startSpreading}), connections are moved over one by
+ * one instead of all at once: each connection has its own moment in the spread window ({@link #share}, evenly
+ * distributed over connections), and the first response it sends after that moment carries {@code Connection:
+ * close}. Its client's next connection is accepted by either process (both accept during the overlap); one accepted
+ * here later in the window is moved on its first response after its own moment. So the replacement gets the
+ * connections at an even rate over the window, whatever their request rates, rather than every keep-alive client
+ * reconnecting to a cold JVM in the same instant.</p>
  */
 final class DrainCustomizer implements HttpConfiguration.Customizer
 {
     private volatile boolean draining;
+    private volatile boolean spreading;
+    private volatile long spreadStartNanos;
+    private volatile long spreadNanos;
+    private final LongAdder movedDuringSpread = new LongAdder();
     private final LongAdder requestsDuringDrain = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
 
@@ -35,22 +47,80 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
         if (draining)
         {
             requestsDuringDrain.increment();
-            HttpVersion version = request.getConnectionMetaData().getHttpVersion();
-            if (version == HttpVersion.HTTP_1_1 || version == HttpVersion.HTTP_1_0)
-                responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+            closeAfterResponse(request, responseHeaders);
+        }
+        else if (spreading && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
+            closeAfterResponse(request, responseHeaders))
+        {
+            movedDuringSpread.increment();
         }
         return request;
     }
 
+    private static boolean closeAfterResponse(Request request, HttpFields.Mutable responseHeaders)
+    {
+        HttpVersion version = request.getConnectionMetaData().getHttpVersion();
+        if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0)
+            return false;
+        responseHeaders.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        return true;
+    }
+
+    /**
+     * Starts the overlap's gradual move: from {@code startNanos} ({@link System#nanoTime()}) on, each connection's
+     * responses carry {@code Connection: close} once its own moment within {@code windowNanos} has come.
+     */
+    void startSpreading(long startNanos, long windowNanos)
+    {
+        spreadStartNanos = startNanos;
+        spreadNanos = windowNanos;
+        spreading = true;
+    }
+
+    /** Ends the gradual move without draining: the replacement died during the overlap, this process serves on. */
+    void stopSpreading()
+    {
+        spreading = false;
+    }
+
+    /** @return during the overlap, whether {@code connection}'s moment to move has come at {@code nowNanos} */
+    boolean isDue(Object connection, long nowNanos)
+    {
+        return nowNanos - spreadStartNanos >= (long)(share(connection) * spreadNanos);
+    }
+
+    /**
+     * @return where in the spread window (0 inclusive to 1 exclusive) {@code connection} moves: its identity hash,
+     * mixed (the finalizer of MurmurHash3) so that connections created one after another spread evenly
+     */
+    static double share(Object connection)
+    {
+        int h = System.identityHashCode(connection);
+        h ^= h >>> 16;
+        h *= 0x85ebca6b;
+        h ^= h >>> 13;
+        h *= 0xc2b2ae35;
+        h ^= h >>> 16;
+        return (h >>> 8) / (double)(1 << 24);
+    }
+
     void startDraining()
     {
+        spreading = false;
         draining = true;
     }
 
     /** For a server started again after a stop that drained. */
     void stopDraining()
     {
+        spreading = false;
         draining = false;
+    }
+
+    /** @return responses that carried {@code Connection: close} during the overlap's gradual move */
+    long movedDuringSpread()
+    {
+        return movedDuringSpread.sum();
     }
 
     /** @return requests received and not yet completed */

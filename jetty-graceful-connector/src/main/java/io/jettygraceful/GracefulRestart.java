@@ -10,9 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.jettygraceful.os.ExitStatus;
 import io.jettygraceful.os.Os;
-import io.jettygraceful.os.OsException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -76,6 +74,10 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile boolean exitAfterDrain = true;
     private volatile boolean drainOnStop = true;
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
+    private volatile Duration handoverSpread = Duration.ofSeconds(1);
+    private volatile int replacementNice = 5;
+    /** The handover after the last restart that committed, while this process has handed over; else null. */
+    private volatile Handover handover;
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
@@ -91,6 +93,7 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
     private volatile Thread preloader;
+    private volatile boolean restartPathLoaded;
     /** This process as the container's holder, or null (see {@link ContainerHolder}). */
     private volatile ContainerHolder holder;
     /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
@@ -325,6 +328,63 @@ public class GracefulRestart extends AbstractLifeCycle
     }
 
     /**
+     * @param spread the overlap of a handover: once the replacement serves, this process goes on accepting for this
+     *               long while it moves its connections over one by one, each at its own moment in the window (an
+     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response; an HTTP/2
+     *               session by GOAWAY), so the cold replacement takes the load at an even rate instead
+     *               of all at once; then it stops accepting and drains. Default 1 s; zero moves every connection at
+     *               once, as soon as the replacement serves. Under systemd, {@code READY=1} (the end of the reload)
+     *               comes at the end of the window. See {@link HandoffProtocol}, "The overlap".
+     */
+    public void setHandoverSpread(Duration spread)
+    {
+        if (spread == null || spread.isNegative())
+            throw new IllegalArgumentException("handoverSpread must be zero or positive, was " + spread +
+                ". Fix: a duration such as 1s, or 0 to move every connection as soon as the replacement serves");
+        this.handoverSpread = spread;
+    }
+
+    public Duration getHandoverSpread()
+    {
+        return handoverSpread;
+    }
+
+    /** For jetty.xml: {@link #setHandoverSpread(Duration)} in milliseconds. */
+    public void setHandoverSpreadMillis(long millis)
+    {
+        setHandoverSpread(Duration.ofMillis(millis));
+    }
+
+    @ManagedAttribute("Milliseconds both processes accept after a handover while the old one moves its connections over one by one")
+    public long getHandoverSpreadMillis()
+    {
+        return handoverSpread.toMillis();
+    }
+
+    /**
+     * @param increment how much nicer (lower CPU priority) the replacement runs while it starts, 0 to 19; default 5.
+     *                  Its JVM start then takes less CPU from this process, which serves meanwhile; on GO, before it
+     *                  accepts, the replacement goes back to this process's priority. Applies only where a process may
+     *                  lower a nice value again (CAP_SYS_NICE, or RLIMIT_NICE: {@code LimitNICE=} under systemd);
+     *                  elsewhere the replacement starts at this process's priority, and the first restart logs why.
+     *                  0 turns it off. See {@link HandoffProtocol}, "Priority of the child".
+     * @throws IllegalArgumentException outside 0 to 19
+     */
+    public void setReplacementNice(int increment)
+    {
+        if (increment < 0 || increment > 19)
+            throw new IllegalArgumentException("replacementNice must be 0 to 19 (how much nicer the replacement starts), was " + increment +
+                ". Fix: 5 (the default), or 0 to start the replacement at this process's priority");
+        this.replacementNice = increment;
+    }
+
+    @ManagedAttribute("How much nicer (lower CPU priority) a replacement runs until it is told to accept, 0 for not at all")
+    public int getReplacementNice()
+    {
+        return replacementNice;
+    }
+
+    /**
      * @param mode whether the first process stays after it handed over, as the container's holder ({@link ContainerHolder}):
      *             {@code auto} (default) when this JVM is PID 1 of its PID namespace; {@code always} when it must not
      *             exit although it is not PID 1 (the child of tini, dumb-init, {@code docker run --init}); {@code never}.
@@ -406,6 +466,17 @@ public class GracefulRestart extends AbstractLifeCycle
         return sockets == null ? 0 : sockets.parentPid();
     }
 
+    /**
+     * @return whether the classes and native calls a restart needs have been loaded since the start (in the background,
+     * a few hundred ms): from then on the application's jar may be overwritten in place ({@code cp new.jar app.jar})
+     * before a restart; see {@link ClassPreloader}
+     */
+    @ManagedAttribute("Whether what a restart needs is loaded, so that the jar may now be overwritten in place (cp) before a restart")
+    public boolean isRestartPathLoaded()
+    {
+        return restartPathLoaded;
+    }
+
     @ManagedAttribute("Whether a restart is in progress")
     public boolean isRestarting()
     {
@@ -468,12 +539,15 @@ public class GracefulRestart extends AbstractLifeCycle
         // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
         // background, so as not to delay the start; a restart waits for it (startRestart).
         Os warm = os;
+        restartPathLoaded = false;
         Thread preload = new Thread(() ->
         {
             long start = System.nanoTime();
-            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            // The native calls first: they load and initialize the binding's classes for each kind of call.
             if (warm != null)
                 warm.warmUp();
+            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
+            restartPathLoaded = true;
             LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
         }, "graceful-preload");
         preload.setDaemon(true);
@@ -491,7 +565,7 @@ public class GracefulRestart extends AbstractLifeCycle
         }
         if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
         {
-            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid());
+            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid(), InheritedEnvironment.original().get(HandoffProtocol.NICE));
             // The connectors are open but not started: keep them from accepting until the parent has committed.
             for (HandedOverConnector connector : connectors())
                 connector.pauseForTakeover();
@@ -603,6 +677,14 @@ public class GracefulRestart extends AbstractLifeCycle
             // A real stop of a serving process (not a handoff's drain, not a replacement that never took over).
             if (event == server)
                 abortAttempt();
+            if (event == server && handedOff && Thread.currentThread() != restartThread)
+            {
+                // A real stop of a process that handed over: end its overlap, and let the drain finish first.
+                Handover committed = handover;
+                if (committed != null)
+                    committed.stopRequested();
+                return;
+            }
             long stopTimeout = server.getStopTimeout();
             if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
                 return;
@@ -758,6 +840,9 @@ public class GracefulRestart extends AbstractLifeCycle
         int holderFd = link == null ? -1 : link.passOnFd();
         if (holderFd >= 0)
             env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(fds.size())));
+        ReplacementPriority priority = ReplacementPriority.forSpawn(os, replacementNice);
+        if (priority != null)
+            env.put(HandoffProtocol.NICE, priority.environmentValue());
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -768,7 +853,7 @@ public class GracefulRestart extends AbstractLifeCycle
         // Not a daemon, whatever thread triggered it (a signal handler thread is one): the drain stops the server, which
         // lets main() return from Server.join(); a daemon thread would then die with the JVM before it logged the
         // outcome and exited through System.exit(0).
-        Thread thread = new Thread(() -> runRestart(attempt, connectors, result), "graceful-restart");
+        Thread thread = new Thread(() -> runRestart(attempt, priority, connectors, result), "graceful-restart");
         thread.setDaemon(false);
         restartThread = thread;
         try
@@ -848,18 +933,26 @@ public class GracefulRestart extends AbstractLifeCycle
         return null;
     }
 
-    private void runRestart(HandoffAttempt attempt, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
+    private void runRestart(HandoffAttempt attempt, ReplacementPriority priority, List<HandedOverConnector> connectors, CompletableFuture<RestartOutcome> result)
     {
         listeners.restartStarting();
         RestartOutcome outcome;
         try
         {
+            // The replacement inherits the spawning thread's nice value: this thread's, for the attempt.
+            if (priority != null)
+                priority.lowerCallingThread(os);
             outcome = attempt.run();
         }
         catch (Throwable x)
         {
             attempt.stopChild();
             outcome = RestartOutcome.failure(attempt.childPid(), "unexpected error: " + x, Duration.ZERO, null);
+        }
+        finally
+        {
+            if (priority != null)
+                priority.restoreCallingThread(os);
         }
         lastOutcome = outcome;
         if (!outcome.succeeded())
@@ -873,169 +966,38 @@ public class GracefulRestart extends AbstractLifeCycle
             listeners.outcome(outcome);
             return;
         }
+        Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, takeBackWindow, webSocketCloseSpread, exitAfterDrain);
+        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, new Handover.Owner()
+        {
+            @Override
+            public void tookBack(RestartOutcome failure)
+            {
+                handedOff = false;
+                handover = null;
+                lastOutcome = failure;
+                succeeded.decrementAndGet();
+                failed.incrementAndGet();
+                inProgress.set(null);
+            }
+
+            @Override
+            public void ended()
+            {
+                inProgress.set(null);
+            }
+        });
+        handover = committed; // before handedOff: a real stop that sees handedOff finds the handover to wait for
         handedOff = true;
         for (HandedOverConnector connector : connectors)
             connector.setServing(false);
         succeeded.incrementAndGet();
-        LOG.info("Restart: pid {} took over after {} ms; draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(), drainTimeout.toMillis());
+        LOG.info("Restart: pid {} took over after {} ms; {}draining (timeout {} ms)", outcome.childPid(), outcome.handoffTime().toMillis(),
+            handoverSpread.isZero() ? "" : "both accept while connections move over for " + handoverSpread.toMillis() + " ms, then ", drainTimeout.toMillis());
         ContainerHolder containerHolder = holder;
         if (containerHolder != null)
             containerHolder.startHolding(outcome.childPid());
         result.complete(outcome);
-        // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this sends,
-        // and a client that connects once `systemctl reload` has returned must reach the replacement. (The drain stops
-        // accepting again: a no-op by then.)
-        for (HandedOverConnector connector : connectors)
-            connector.stopAccepting();
-        listeners.outcome(outcome);
-        try
-        {
-            drainAndExit(connectors, outcome, attempt);
-        }
-        catch (Throwable x)
-        {
-            // The replacement serves: whatever broke the drain, this process must not linger with a dead restart thread.
-            LOG.error("Drain failed after the handover to pid {}: {}; stopping and exiting anyway", outcome.childPid(), x.toString());
-            try
-            {
-                server.stop();
-            }
-            catch (Throwable ignored)
-            {
-                // exiting regardless
-            }
-            inProgress.set(null);
-            endHandedOverProcess();
-        }
-    }
-
-    /**
-     * The end of a process that handed over and drained (or failed to): a container holder holds, and never returns;
-     * otherwise the JVM exits 0 unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false.
-     */
-    private void endHandedOverProcess()
-    {
-        ContainerHolder containerHolder = holder;
-        if (containerHolder != null)
-            containerHolder.hold(drainTimeout); // never returns: exits with the serving generation's status
-        if (exitAfterDrain)
-            System.exit(0);
-    }
-
-    /**
-     * Drains in two phases. First the {@link ConnectionDrain}: stop accepting, answer every HTTP/1 request with
-     * {@code Connection: close} until the connections are gone or the drain timeout has passed, while watching the
-     * replacement for the take-back window ({@link #takeBack}). Then Jetty's graceful stop ends the rest (HTTP/2
-     * GOAWAY, idle keep-alive connections) within what is left of the drain timeout, at least one second. Logs the
-     * outcome line, then exits the JVM unless {@link #setExitAfterDrain(boolean) exitAfterDrain} is false; a container
-     * holder instead holds until the serving generation ends ({@link ContainerHolder#hold}).
-     */
-    private void drainAndExit(List<HandedOverConnector> connectors, RestartOutcome outcome, HandoffAttempt attempt)
-    {
-        long start = System.nanoTime();
-        long inFlightAtHandoff = drainCustomizer.inFlight();
-        long deadline = start + drainTimeout.toNanos();
-        int connectionsAtStart = openConnections();
-        ExitStatus[] childExit = new ExitStatus[1];
-        long watchUntil = start + Math.min(takeBackWindow.toNanos(), drainTimeout.toNanos());
-        long webSocketSpread = Math.min(webSocketCloseSpread.toNanos(), drainTimeout.toNanos() / 2);
-        drain.closeGently(connectors, deadline, watchUntil, () ->
-        {
-            ExitStatus exited = reapQuietly(attempt.childPid());
-            if (exited == null)
-                return false;
-            childExit[0] = exited;
-            return crashed(exited);
-        }, webSocketSpread);
-        if (childExit[0] != null && crashed(childExit[0]) && takeBack(connectors, outcome, childExit[0]))
-            return;
-        HolderLink link = holderLink;
-        if (childExit[0] != null && link != null)
-            link.ended(outcome.childPid(), childExit[0]); // the serving process ended, and nobody serves: the holder must know how
-
-        int left = openConnections();
-        server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
-        try
-        {
-            server.stop();
-        }
-        catch (Throwable x)
-        {
-            LOG.warn("Drain: stopping the server failed: {}", x.toString());
-        }
-        long arrived = drainCustomizer.requestsDuringDrain();
-        Duration drainTime = Duration.ofNanos(System.nanoTime() - start);
-        LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
-                "{} connection(s) open at handoff, {} left to the final stop; {}",
-            os.pid(), outcome.childPid(), outcome.handoffTime().toMillis(), drainTime.toMillis(),
-            inFlightAtHandoff + arrived, inFlightAtHandoff, arrived, connectionsAtStart, left,
-            holder != null ? "holding the container" : exitAfterDrain ? "exiting" : "server stopped");
-        inProgress.set(null);
-        listeners.drained(outcome, drainTime);
-        endHandedOverProcess();
-    }
-
-    /**
-     * @return whether a replacement that ended this way died (killed by a signal, or an error exit) rather than was
-     * stopped on purpose (0, or 129/130/143: the JVM's clean exit after SIGHUP, SIGINT, SIGTERM)
-     */
-    static boolean crashed(ExitStatus status)
-    {
-        if (status.signal() != 0)
-            return true;
-        int code = status.code();
-        return code != 0 && code != 129 && code != 130 && code != 143;
-    }
-
-    private ExitStatus reapQuietly(int pid)
-    {
-        try
-        {
-            return pid > 0 ? os.reap(pid, false) : null;
-        }
-        catch (OsException x)
-        {
-            return null;
-        }
-    }
-
-    /**
-     * The replacement died (see {@link #crashed}) after it had taken over, while this process was still draining: take the listening sockets
-     * back and serve on, rather than leave nobody accepting. Supervisors are pointed back at this process (the PID file;
-     * under systemd this process never stopped being the main pid, see {@link HandoffProtocol}).
-     *
-     * @return true when this process serves again
-     */
-    private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit)
-    {
-        try
-        {
-            drain.resume(connectors);
-        }
-        catch (Throwable x)
-        {
-            LOG.error("Restart: replacement pid {} died after it took over ({}), and this process cannot take the sockets back: {}. Draining and exiting",
-                handedOver.childPid(), childExit, x.toString());
-            return false;
-        }
-        handedOff = false;
-        ContainerHolder containerHolder = holder;
-        if (containerHolder != null)
-            containerHolder.stopHolding();
-        else if (holderLink != null)
-            holderLink.serving(os.pid());
-        for (HandedOverConnector connector : connectors)
-            connector.setServing(true);
-        RestartOutcome outcome = RestartOutcome.failure(handedOver.childPid(), "the replacement died after it took over; pid " + os.pid() +
-            " took the sockets back", handedOver.handoffTime(), childExit);
-        lastOutcome = outcome;
-        succeeded.decrementAndGet();
-        failed.incrementAndGet();
-        inProgress.set(null);
-        LOG.warn("Restart failed: replacement pid {} died after it took over ({}); pid {} took the sockets back and keeps serving",
-            handedOver.childPid(), childExit, os.pid());
-        listeners.outcome(outcome);
-        return true;
+        committed.run(connectors, outcome, attempt.childPid());
     }
 
     private List<HandedOverConnector> connectors()

@@ -31,6 +31,8 @@ package io.jettygraceful;
  *   <li>{@value #CONTROL_FD} = 3+n;</li>
  *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1);</li>
  *   <li>{@value #HOLDER_FD} = 3+n+1, only when the holder channel is passed.</li>
+ *   <li>{@value #NICE} = {@code <starting> <serving>}, only when the child starts at a lower CPU priority (see
+ *       "Priority of the child").</li>
  *   <li>{@value #SOCKET_FILES} = one entry per listening socket, joined with {@code :}: empty, or
  *       {@code <device>,<inode>} of a Unix-domain socket's file that this service bound itself (not systemd). The
  *       child then owns that file: it removes it when it is stopped for real, if the path still names that file.
@@ -54,12 +56,41 @@ package io.jettygraceful;
  *   <li>child to parent: {@value #SERVING}, once its connectors accept. Only now does the parent commit: a child
  *       that dies before this line leaves the parent serving as before.</li>
  *   <li>parent to child: {@value #DONE}, after the parent has pointed supervisors at the child (the PID file). The
- *       parent then tells systemd the reload is done ({@code READY=1}), stops accepting, drains and exits; the child
- *       may restart in turn.</li>
+ *       parent then overlaps (below), stops accepting, tells systemd the reload is done ({@code READY=1}), drains and
+ *       exits; the child may restart in turn.</li>
  * </ol>
+ *
+ * <h2>Priority of the child</h2>
+ * With a replacement nice increment (default 5), the child starts that much nicer than its parent (it inherits the
+ * nice value of the parent's spawning thread, raised just for the spawn), so its JVM start takes less CPU from the
+ * process serving meanwhile. On {@value #GO}, before it accepts, the child sets each of its threads still at the
+ * starting value back to the serving one, both named in {@value #NICE}. Only when the parent could itself lower a nice
+ * value again (CAP_SYS_NICE, or RLIMIT_NICE: {@code LimitNICE=}); otherwise the child starts at the parent's priority.
+ *
+ * <h2>The overlap</h2>
+ * After {@value #DONE} both processes accept from the same sockets for the handover spread (default 1 s; zero skips
+ * it). Nothing is lost by either accepting: each connection in the kernel's accept queue is accepted by exactly one
+ * of them. Meanwhile the parent moves its connections to the child one by one, each at its own moment in the window
+ * (a hash of the connection spreads the moments evenly): an HTTP/1 connection gets {@code Connection: close} on the
+ * first response it sends after its moment (decided when the request arrives, so the client learns it from the
+ * response itself); an HTTP/2
+ * session gets a graceful GOAWAY. The client reconnects, and the connection lands in either process; one the parent
+ * accepts late in the window moves on its first response. So the child, cold, takes the load at an even rate over
+ * the window instead of every keep-alive client at once. At the end of the window the parent stops accepting and
+ * drains as below: every response then carries {@code Connection: close}, connections idle for a second (no request,
+ * nothing unread, no traffic) are closed, HTTP/2
+ * sessions get GOAWAY, until none is left or the drain timeout (counted from the end of the overlap) has passed.
+ * <ul>
+ *   <li>The child dies during the overlap (a crash: killed by a signal, or an exit status other than 0, 129, 130,
+ *       143): the parent never stopped accepting; it stops moving connections, counts the restart as failed, points
+ *       the PID file back at itself and serves on (the take-back, with nothing to re-adopt). A child that exits
+ *       cleanly (stopped on purpose) ends the overlap, and the parent drains as usual.</li>
+ *   <li>A real stop of the parent during the overlap (SIGTERM, {@code server.stop()}) ends the overlap at once: the
+ *       parent stops accepting and drains, and the stop waits for that drain before Jetty's own graceful stop runs.</li>
+ * </ul>
  * End of stream at any point means the other side died. A child that sees it starts (or keeps) accepting and
  * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving. A child
- * that dies after {@value #SERVING}, while the parent still drains (at least the take-back window, default 2 s), is
+ * that dies after {@value #SERVING}, while the parent still overlaps or drains (the overlap and at least the take-back window, default 2 s), is
  * reaped by the parent, which re-adopts the listeners it kept and accepts again.
  *
  * <h2>Timeouts and failure</h2>
@@ -75,8 +106,8 @@ package io.jettygraceful;
  *
  * <h2>Under systemd: the handover follows {@code PIDFile=}, not {@code MAINPID=}</h2>
  * The old process stays the service's main pid until it exits. It sends {@code RELOADING=1} when a restart begins and
- * {@code READY=1} once the child serves (with {@code STATUS=Restart <n> of pid <pid> succeeded|failed|refused: ...});
- * it writes the child's pid to the PID file before {@value #DONE}, drains and exits. systemd then re-reads
+ * {@code READY=1} once the child serves and the parent has stopped accepting, at the end of the overlap (with {@code STATUS=Restart <n> of pid <pid> succeeded|failed|refused: ...});
+ * it writes the child's pid to the PID file before {@value #DONE}, overlaps, drains and exits. systemd then re-reads
  * {@code PIDFile=} ("Main PID changing") and finds the child, which the kernel reparented to the service manager when
  * the old process exited, before systemd heard of that exit: systemd supervises its own child, so {@code systemctl
  * stop} sends it SIGTERM and waits while it drains, and {@code Restart=on-failure} sees it crash. The child sends
@@ -131,6 +162,8 @@ public final class HandoffProtocol
     public static final String CONTROL_FD = "JETTY_GRACEFUL_CONTROL_FD";
     public static final String GENERATION = "JETTY_GRACEFUL_GENERATION";
     public static final String HOLDER_FD = "JETTY_GRACEFUL_HOLDER_FD";
+    /** {@code <starting> <serving>}: the child started at nice {@code starting}; at GO it goes back to {@code serving}. */
+    public static final String NICE = "JETTY_GRACEFUL_NICE";
     public static final String HOLDER_SERVING = "SERVING";
     public static final String HOLDER_ENDED = "ENDED";
     /** Per listening socket, the identity of the Unix-domain socket file this service owns, or empty. */

@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.eclipse.jetty.http2.HTTP2Connection;
 import org.eclipse.jetty.http2.HTTP2Session;
@@ -51,13 +52,24 @@ final class Http2GoAway
      */
     int sendTo(Collection<EndPoint> endPoints)
     {
+        return sendTo(endPoints, connection -> true);
+    }
+
+    /**
+     * As {@link #sendTo(Collection)}, only to the sessions whose connection {@code due} accepts now (the overlap's
+     * gradual move: each session at its own moment).
+     *
+     * @return how many sessions were told now
+     */
+    int sendTo(Collection<EndPoint> endPoints, Predicate<Connection> due)
+    {
         int count = 0;
         for (EndPoint endPoint : endPoints)
         {
             Connection connection = endPoint.getConnection();
             if (connection instanceof SslConnection tls)
                 connection = tls.getSslEndPoint().getConnection();
-            if (connection instanceof HTTP2Connection http2 && told.add(http2.getSession()))
+            if (connection instanceof HTTP2Connection http2 && !told.contains(http2.getSession()) && due.test(http2) && told.add(http2.getSession()))
             {
                 http2.getSession().shutdown();
                 count++;

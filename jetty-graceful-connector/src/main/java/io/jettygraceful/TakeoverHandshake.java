@@ -22,12 +22,23 @@ final class TakeoverHandshake
     private final Os os;
     private final ControlChannel control;
     private final int parentPid;
+    private final String nice;
 
     TakeoverHandshake(Os os, int controlFd, int parentPid)
+    {
+        this(os, controlFd, parentPid, null);
+    }
+
+    /**
+     * @param nice the parent's {@value HandoffProtocol#NICE}, or null: on GO this process's threads go back to the
+     *             parent's priority before it accepts ({@link ReplacementPriority#restore})
+     */
+    TakeoverHandshake(Os os, int controlFd, int parentPid, String nice)
     {
         this.os = os;
         this.control = new ControlChannel(os, controlFd);
         this.parentPid = parentPid;
+        this.nice = nice;
     }
 
     /**
@@ -58,6 +69,7 @@ final class TakeoverHandshake
                 LOG.warn("Takeover: parent {} went away before telling this process to accept ({}): serving alone", parentPid, answer);
                 return false;
             }
+            ReplacementPriority.restore(os, nice);
             resume(connectors);
             accepting = true;
             control.writeLine(HandoffProtocol.SERVING);

@@ -375,12 +375,12 @@ class GracefulRestartTest
     @Test
     void onlyADeadReplacementIsTakenBackNotOneStoppedOnPurpose()
     {
-        assertTrue(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(-1, 9)), "SIGKILL");
-        assertTrue(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(-1, 11)), "SIGSEGV");
-        assertTrue(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(1, 0)), "error exit");
-        assertTrue(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(134, 0)), "abort via the JVM");
+        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(-1, 9)), "SIGKILL");
+        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(-1, 11)), "SIGSEGV");
+        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(1, 0)), "error exit");
+        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(134, 0)), "abort via the JVM");
         for (int clean : new int[] {0, 129, 130, 143})
-            assertFalse(GracefulRestart.crashed(new io.jettygraceful.os.ExitStatus(clean, 0)), "exit " + clean + " is a stop on purpose");
+            assertFalse(Handover.crashed(new io.jettygraceful.os.ExitStatus(clean, 0)), "exit " + clean + " is a stop on purpose");
     }
 
     @Test

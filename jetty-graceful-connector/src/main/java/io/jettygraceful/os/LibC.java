@@ -49,6 +49,11 @@ public interface LibC
 
     int kill(int pid, int signal);
 
+    /** {@code which} PRIO_PROCESS (0) with a thread id (0: the calling thread) reads or sets that one thread's nice value on Linux. */
+    int getpriority(int which, int who);
+
+    int setpriority(int which, int who, int prio);
+
     int waitpid(int pid, @Out int[] status, int options);
 
     String strerror(int errno);

@@ -163,6 +163,23 @@ final class LinuxOs implements Os
     }
 
     @Override
+    public int threadNice(int tid) throws OsException
+    {
+        runtime.setLastError(0);
+        int nice = libc.getpriority(PRIO_PROCESS, tid);
+        if (nice == -1 && errno() != 0)
+            throw failure("getpriority(PRIO_PROCESS, " + tid + ")");
+        return nice;
+    }
+
+    @Override
+    public void setThreadNice(int tid, int nice) throws OsException
+    {
+        if (libc.setpriority(PRIO_PROCESS, tid, nice) != 0)
+            throw failure("setpriority(PRIO_PROCESS, " + tid + ", " + nice + ")");
+    }
+
+    @Override
     public FdDescription describe(int fd)
     {
         String target;
@@ -751,6 +768,8 @@ final class LinuxOs implements Os
             libc.close(fd);
         }
     }
+
+    private static final int PRIO_PROCESS = 0;
 
     private int errno()
     {

@@ -166,6 +166,28 @@ public interface Os
     }
 
     /**
+     * @param tid a thread of this process ({@code /proc/self/task}), or 0 for the calling thread
+     * @return that thread's nice value (Linux schedules threads: each has its own, and a new thread or process starts
+     * with its creator's)
+     * @throws OsException no such thread
+     */
+    default int threadNice(int tid) throws OsException
+    {
+        return 0;
+    }
+
+    /**
+     * Sets one thread's nice value ({@code setpriority(PRIO_PROCESS, tid, nice)}). Raising it is always allowed;
+     * lowering it needs CAP_SYS_NICE or a high enough RLIMIT_NICE ({@code LimitNICE=} under systemd).
+     *
+     * @param tid a thread of this process, or 0 for the calling thread
+     * @throws OsException EPERM or EACCES when not allowed, ESRCH when the thread is gone
+     */
+    default void setThreadNice(int tid, int nice) throws OsException
+    {
+    }
+
+    /**
      * Removes a variable from this process's native environment (the one {@code execve} passes on when a
      * {@link ProcessBuilder} never copied the Java view of it). {@link System#getenv()} does not change. The default
      * does nothing, for fakes.

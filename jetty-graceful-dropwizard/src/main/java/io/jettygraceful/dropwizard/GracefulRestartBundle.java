@@ -8,6 +8,7 @@ import java.util.function.Function;
 import io.dropwizard.core.Configuration;
 import io.dropwizard.core.ConfiguredBundle;
 import io.dropwizard.core.setup.Environment;
+import io.dropwizard.logging.common.LoggingFactory;
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
@@ -104,14 +105,14 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
             public void lifeCycleStarting(LifeCycle event)
             {
                 if (event instanceof Server server && restart == null)
-                    attach(server, factory, environment);
+                    attach(server, factory, environment, configuration.getLoggingFactory());
             }
         });
         environment.admin().addTask(new GracefulRestartTask(this::attached));
         environment.healthChecks().register(LastRestartHealthCheck.NAME, new LastRestartHealthCheck(this::attached));
     }
 
-    private void attach(Server server, GracefulRestartFactory factory, Environment environment)
+    private void attach(Server server, GracefulRestartFactory factory, Environment environment, LoggingFactory logging)
     {
         GracefulRestart graceful = factory.build(server);
         warmUp = factory.getWarmUp().build();
@@ -119,7 +120,7 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
         graceful.addRestartListener(new RestartMetrics(environment.metrics(), graceful));
         for (RestartListener listener : listeners)
             graceful.addRestartListener(listener);
-        graceful.addRestartListener(new ExitAfterDrain(environment.lifecycle()));
+        graceful.addRestartListener(new ExitAfterDrain(environment.lifecycle(), logging));
         Handler handler = server.getHandler();
         if (handler instanceof GracefulHandler dropwizards && handler.getClass() == GracefulHandler.class)
         {

@@ -32,6 +32,8 @@ final class ExampleOptions
     /** A Unix-domain socket path to serve on (bound when not inherited), or {@code null}. */
     java.nio.file.Path unixSocket = null;
     Duration webSocketCloseSpread = Duration.ofSeconds(5);
+    Duration handoverSpread = Duration.ofSeconds(1);
+    int replacementNice = 5;
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
@@ -59,6 +61,9 @@ final class ExampleOptions
         "  --holder MODE          after a handoff the first process stays as the container's holder: auto (when it is",
         "                         PID 1, default), always (the child of tini, dumb-init, docker run --init), never",
         "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
+        "  --handover-spread DUR  after a handoff both processes accept this long while the old one moves its connections",
+        "                         over one by one (default: 1s; 0 moves them all at once)",
+        "  --replacement-nice N   a replacement runs N nicer until it is told to accept (0 to 19, default: 5)",
         "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
         "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
@@ -115,6 +120,8 @@ final class ExampleOptions
                 case "--holder" -> options.holder = value;
                 case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
                 case "--ws-close-spread" -> options.webSocketCloseSpread = parseDuration(arg, value);
+                case "--handover-spread" -> options.handoverSpread = parseDuration(arg, value);
+                case "--replacement-nice" -> options.replacementNice = parseInt(arg, value, 0, 19);
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
             }
         }

@@ -146,6 +146,8 @@ public final class ExampleServer
         server.addBean(restart);
 
         restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
+        restart.setHandoverSpread(options.handoverSpread);
+        restart.setReplacementNice(options.replacementNice);
         // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
         WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
             container.addMapping("/ws", (request, response, callback) -> new ExampleWebSocket()));
@@ -156,6 +158,7 @@ public final class ExampleServer
             ",\"restarting\":" + restart.isRestarting() +
             ",\"handedOff\":" + restart.isHandedOff() +
             ",\"requestsInFlight\":" + restart.getRequestsInFlight() +
+            ",\"restartPathLoaded\":" + restart.isRestartPathLoaded() +
             ",\"lastResult\":\"" + restart.getLastResult().replace("\\", "\\\\").replace("\"", "\\\"") + "\""));
         server.start();
 

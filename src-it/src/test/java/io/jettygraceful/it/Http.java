@@ -194,9 +194,19 @@ public final class Http
          */
         public Response get(String path) throws IOException
         {
+            return get(path, false);
+        }
+
+        /**
+         * As {@link #get(String)}; with {@code askToClose} the request carries {@code Connection: close}, so the server
+         * closes the connection after its response (as {@code wrk -H "Connection: close"} does).
+         */
+        public Response get(String path, boolean askToClose) throws IOException
+        {
             if (!reusable)
                 throw new IllegalStateException("the server closed this connection; open a new one");
-            String request = "GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: jetty-graceful-it\r\nAccept: */*\r\n\r\n";
+            String request = "GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: jetty-graceful-it\r\nAccept: */*\r\n" +
+                (askToClose ? "Connection: close\r\n" : "") + "\r\n";
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
             try

@@ -57,6 +57,7 @@ class RestartTest
         Restarts.pause(Duration.ofMillis(300));
         assertFalse(delayed.isDone(), "the delayed request is in flight: " + (delayed.isDone() ? delayed.join() : ""));
         ExampleStatus second = Restarts.restart(processes, port, first, HANDOFF);
+        Restarts.awaitNoLongerAccepting(processes.started().get(0), first.pid(), HANDOFF); // both accept during the overlap
 
         Http.Response uuid = Http.get(port, "/uuid");
         assertEquals(second.uuid(), uuid.body().trim(), "new requests are answered by the new process");

@@ -51,7 +51,11 @@ public final class Restarts
         return awaitGeneration(status, where, current, timeout);
     }
 
-    /** Polls {@code status} until a process other than {@code current} answers, of the next generation. */
+    /**
+     * Polls {@code status} until a process other than {@code current} answers, of the next generation. An older
+     * generation that still answers because it has handed over ({@code "handedOff":true}: in its overlap, where both
+     * processes accept, or its drain) is not the serving one and is passed over; any other answer fails.
+     */
     public static ExampleStatus awaitGeneration(java.util.function.Supplier<ExampleStatus> source, String where, ExampleStatus current, Duration timeout)
     {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -59,7 +63,7 @@ public final class Restarts
         while (System.nanoTime() - deadline < 0)
         {
             status = source.get();
-            if (status.pid() != current.pid())
+            if (status.pid() != current.pid() && !status.json().contains("\"handedOff\":true"))
             {
                 if (status.generation() != current.generation() + 1 || status.parentPid() != current.pid())
                     fail("after pid " + current.pid() + " (generation " + current.generation() + ") restarted, pid " + status.pid() +
@@ -70,6 +74,15 @@ public final class Restarts
         }
         fail("no new generation answered on " + where + " within " + timeout.toMillis() + " ms; still " + status.json());
         return null;
+    }
+
+    /**
+     * Waits until the replaced process {@code oldPid} no longer accepts (the end of its overlap, logged in the output
+     * every generation shares): from then on new connections reach its replacement alone.
+     */
+    public static void awaitNoLongerAccepting(ExampleProcess output, long oldPid, Duration timeout)
+    {
+        output.awaitLog("Restart: pid " + oldPid + " no longer accepts", timeout);
     }
 
     /** Waits until {@code pid} has exited (a zombie counts as exited); fails after {@code timeout}. */

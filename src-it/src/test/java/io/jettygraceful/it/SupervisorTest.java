@@ -155,11 +155,15 @@ class SupervisorTest
         ExampleStatus status = processes.status(port);
         assertEquals(status.pid(), readPid(pidFile));
 
+        long replaced = 0;
         for (int i = 0; i < 3; i++)
         {
+            replaced = status.pid();
             status = Restarts.restart(processes, port, status, HANDOFF);
             assertEquals(status.pid(), readPid(pidFile), "after restart " + (i + 1));
         }
+        // From here on every /status must come from the serving process, not from the last one replaced in its overlap.
+        Restarts.awaitNoLongerAccepting(processes.started().get(0), replaced, HANDOFF);
 
         deploy(jar, "not a jar".getBytes());
         ExampleStatus serving = status;

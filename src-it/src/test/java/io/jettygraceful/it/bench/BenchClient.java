@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 
 import io.jettygraceful.it.Http;
 
@@ -21,8 +22,15 @@ import io.jettygraceful.it.Http;
  * refused port is not hammered in a tight loop that would also steal CPU from the JVM starting up).
  *
  * <p>Kinds of client: keep-alive (one connection, many requests; a new connection after {@code Connection: close} or
- * after the server closed the idle connection, which loses no request) and new-connection (a connection per request),
- * each either fast ({@code /uuid}) or slow ({@code /delayed?ms=N}).</p>
+ * after the server closed the idle connection, which loses no request) and close (a connection per request, which
+ * asks {@code Connection: close}, as {@code wrk -H "Connection: close"}), each either fast ({@code /uuid}) or slow
+ * ({@code /delayed?ms=N}); how many of each: {@link LoadShape}.</p>
+ *
+ * <p>Closed loop (the default): a client sends its next request when its previous one ended. Open loop
+ * ({@link LoadShape#rate()} &gt; 0): fast client {@code j} of {@code F} sends its {@code k}-th request at
+ * {@link #intendedStart}, evenly spread so that all together send {@code rate} per second; a client that is behind
+ * (its previous request took longer than its interval) sends at once, and every request's start is recorded as its
+ * intended start, so a stall adds to the latency of every request it delayed (no coordinated omission).</p>
  *
  * <p>Outcomes: see {@link Outcome}. A keep-alive connection found closed by the server before the next request was
  * written is not a request (counted in {@code idleCloses}); found reset, also not a request, but counted in
@@ -47,23 +55,19 @@ final class BenchClient implements AutoCloseable
     static final int SLOW = 1;
     static final int KEEP_ALIVE = 2;
 
-    record Config(int port, int keepAliveFast, int newConnectionFast, int keepAliveSlow, int newConnectionSlow,
-                  String fastPath, String slowPath, Duration timeout, Duration pauseAfterFailure)
+    /** @param pauseAfterFailure how long a closed-loop client waits after a failed request (an open-loop one keeps its schedule) */
+    record Config(int port, LoadShape load, String fastPath, String slowPath, Duration timeout, Duration pauseAfterFailure)
     {
-        static Config defaults(int port)
+        static final String FAST_PATH = "/uuid";
+        static final String SLOW_PATH = "/delayed?ms=200";
+        static final Duration TIMEOUT = Duration.ofSeconds(5);
+        static final Duration PAUSE_AFTER_FAILURE = Duration.ofMillis(10);
+
+        static Config of(int port, LoadShape load)
         {
-            return new Config(port, 3, 3, 2, 2, "/uuid", "/delayed?ms=200", Duration.ofSeconds(5), Duration.ofMillis(10));
+            return new Config(port, load, FAST_PATH, SLOW_PATH, TIMEOUT, PAUSE_AFTER_FAILURE);
         }
 
-        Config fastOnly()
-        {
-            return new Config(port, keepAliveFast, newConnectionFast, 0, 0, fastPath, slowPath, timeout, pauseAfterFailure);
-        }
-
-        int clients()
-        {
-            return keepAliveFast + newConnectionFast + keepAliveSlow + newConnectionSlow;
-        }
     }
 
     /** Requests of one thread, in the order it made them; times in ns relative to the client's origin. */
@@ -95,6 +99,7 @@ final class BenchClient implements AutoCloseable
     }
 
     private static final int MAX_REASONS = 20;
+    private static final long MAX_PARK_NS = 50_000_000L;
 
     private final Config config;
     private final long origin;
@@ -118,10 +123,10 @@ final class BenchClient implements AutoCloseable
     {
         this.config = config;
         this.origin = origin;
-        add(config.keepAliveFast(), "bench-ka-fast-", true, false);
-        add(config.newConnectionFast(), "bench-nc-fast-", false, false);
-        add(config.keepAliveSlow(), "bench-ka-slow-", true, true);
-        add(config.newConnectionSlow(), "bench-nc-slow-", false, true);
+        add(config.load().keepAlive(), "bench-ka-fast-", true, false);
+        add(config.load().close(), "bench-close-fast-", false, false);
+        add(config.load().slowKeepAlive(), "bench-ka-slow-", true, true);
+        add(config.load().slowClose(), "bench-close-slow-", false, true);
         for (Thread thread : threads)
             thread.start();
     }
@@ -134,7 +139,8 @@ final class BenchClient implements AutoCloseable
             logs.add(log);
             int kind = (slow ? SLOW : 0) | (keepAlive ? KEEP_ALIVE : 0);
             String path = slow ? config.slowPath() : config.fastPath();
-            Thread thread = new Thread(() -> run(log, kind, path), name + i);
+            int scheduleSlot = threads.size(); // fast clients are added first: 0 .. F-1
+            Thread thread = new Thread(() -> run(log, kind, path, scheduleSlot), name + i);
             thread.setDaemon(true);
             threads.add(thread);
         }
@@ -145,14 +151,38 @@ final class BenchClient implements AutoCloseable
         return System.nanoTime() - origin;
     }
 
-    private void run(Log log, int kind, String path)
+    /**
+     * When open-loop client {@code slot} of {@code clients} should send its {@code k}-th request (ns after the client's
+     * origin): client intervals of {@code clients / rate} s, the clients' phases spread evenly within one interval.
+     */
+    static long intendedStart(int slot, int clients, int rate, long k)
+    {
+        double interval = clients * 1e9 / rate;
+        return (long)((k + (double)slot / clients) * interval);
+    }
+
+    /** Waits until {@code t} (ns after the origin); false when told to stop meanwhile. */
+    private boolean awaitTime(long t)
+    {
+        long wait;
+        while (running && (wait = t - now()) > 0)
+            LockSupport.parkNanos(Math.min(wait, MAX_PARK_NS)); // in slices: a slow schedule still notices stop() soon
+        return running;
+    }
+
+    private void run(Log log, int kind, String path, int scheduleSlot)
     {
         boolean keepAlive = (kind & KEEP_ALIVE) != 0;
+        boolean openLoop = config.load().openLoop() && (kind & SLOW) == 0;
+        long k = 0;
         Http.Connection connection = null;
         try
         {
             while (running)
             {
+                long intended = openLoop ? intendedStart(scheduleSlot, config.load().fastClients(), config.load().rate(), k++) : 0;
+                if (openLoop && !awaitTime(intended))
+                    break;
                 if (connection != null)
                 {
                     Http.Connection.Reuse reuse;
@@ -163,10 +193,11 @@ final class BenchClient implements AutoCloseable
                     catch (IOException x)
                     {
                         long t = now();
-                        record(log, t, t, kind, x);
+                        record(log, openLoop ? intended : t, t, kind, x);
                         connection.close();
                         connection = null;
-                        pause();
+                        if (!openLoop)
+                            pause();
                         continue;
                     }
                     if (reuse == Http.Connection.Reuse.CLOSED_BY_SERVER)
@@ -182,13 +213,13 @@ final class BenchClient implements AutoCloseable
                         connection = null;
                     }
                 }
-                long begin = now();
+                long begin = openLoop ? intended : now();
                 Outcome outcome;
                 try
                 {
                     if (connection == null)
                         connection = Http.Connection.open(Http.IPV4, config.port(), config.timeout(), config.timeout());
-                    Http.Response response = connection.get(path);
+                    Http.Response response = connection.get(path, !keepAlive);
                     outcome = record(log, begin, now(), kind, response);
                     if (!keepAlive || response.connectionClose())
                     {
@@ -203,7 +234,7 @@ final class BenchClient implements AutoCloseable
                         connection.close();
                     connection = null;
                 }
-                if (outcome != Outcome.OK)
+                if (outcome != Outcome.OK && !openLoop)
                     pause();
             }
         }

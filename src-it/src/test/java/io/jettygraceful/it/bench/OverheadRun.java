@@ -90,8 +90,8 @@ final class OverheadRun
         RestartRun.progress("overhead: warming up both JVMs, " + settings.overheadWarmup().toMillis() + " ms each, twice");
         for (int i = 0; i < 2; i++)
         {
-            drive(inheritedPort, settings.overheadWarmup());
-            drive(plainPort, settings.overheadWarmup());
+            drive(inheritedPort, settings.load(), settings.overheadWarmup());
+            drive(plainPort, settings.load(), settings.overheadWarmup());
         }
         List<Round> rounds = new ArrayList<>();
         List<long[]> inheritedLatencies = new ArrayList<>();
@@ -102,7 +102,7 @@ final class OverheadRun
             for (int k = 0; k < 2; k++)
             {
                 boolean isPlain = plainFirst == (k == 0);
-                Recording recording = drive(isPlain ? plainPort : inheritedPort, settings.overheadRound());
+                Recording recording = drive(isPlain ? plainPort : inheritedPort, settings.load(), settings.overheadRound());
                 long[] latencies = recording.okLatencies(false, null);
                 (isPlain ? plainLatencies : inheritedLatencies).add(latencies);
                 Round round = new Round(r + 1, isPlain, recording.count(BenchClient.Outcome.OK), recording.failed(), recording.stoppedAt(),
@@ -115,9 +115,9 @@ final class OverheadRun
         return new Result(rounds, merge(inheritedLatencies), merge(plainLatencies));
     }
 
-    private static Recording drive(int port, Duration duration)
+    private static Recording drive(int port, LoadShape load, Duration duration)
     {
-        BenchClient client = BenchClient.start(BenchClient.Config.defaults(port).fastOnly(), System.nanoTime());
+        BenchClient client = BenchClient.start(BenchClient.Config.of(port, load.fastClosedLoop()), System.nanoTime());
         Restarts.pause(duration);
         return client.stop();
     }

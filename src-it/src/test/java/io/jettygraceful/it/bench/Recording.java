@@ -3,6 +3,7 @@ package io.jettygraceful.it.bench;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Every request a {@link BenchClient} made: start and end (ns from the run's origin), outcome, kind. All statistics
@@ -22,6 +23,74 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
         {
             return s <= to && e >= from;
         }
+    }
+
+    /**
+     * Recordings one after another on one timeline: each shifted by the {@link #stoppedAt} of those before it (the
+     * times between them, when nothing was recorded, are left out).
+     */
+    static Recording concat(List<Recording> parts)
+    {
+        int total = parts.stream().mapToInt(Recording::size).sum();
+        long[] start = new long[total];
+        long[] end = new long[total];
+        byte[] outcome = new byte[total];
+        byte[] kind = new byte[total];
+        Map<String, Long> reasons = new TreeMap<>();
+        long offset = 0;
+        long idleCloses = 0;
+        long idleResets = 0;
+        int at = 0;
+        for (Recording part : parts)
+        {
+            for (int i = 0; i < part.size(); i++)
+            {
+                start[at + i] = offset + part.start[i];
+                end[at + i] = offset + part.end[i];
+            }
+            System.arraycopy(part.outcome, 0, outcome, at, part.size());
+            System.arraycopy(part.kind, 0, kind, at, part.size());
+            at += part.size();
+            offset += part.stoppedAt;
+            idleCloses += part.idleCloses;
+            idleResets += part.idleResets;
+            part.reasons.forEach((k, v) -> reasons.merge(k, v, Long::sum));
+        }
+        return new Recording(start, end, outcome, kind, offset, idleCloses, idleResets, reasons);
+    }
+
+    /** Ends of successful requests, sorted: for counting successes in intervals with {@link #countIn}. */
+    long[] okEnds()
+    {
+        long[] ends = new long[size()];
+        int n = 0;
+        for (int i = 0; i < size(); i++)
+            if (ok(i))
+                ends[n++] = end[i];
+        ends = Arrays.copyOf(ends, n);
+        Arrays.sort(ends);
+        return ends;
+    }
+
+    /** How many of {@code sorted} lie in [from, to). */
+    static int countIn(long[] sorted, long from, long to)
+    {
+        return to <= from ? 0 : lowerBound(sorted, to) - lowerBound(sorted, from);
+    }
+
+    private static int lowerBound(long[] sorted, long value)
+    {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] < value)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
     }
 
     int size()
@@ -88,7 +157,7 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
         return sorted;
     }
 
-    /** Failed requests made by keep-alive clients (the rest were made by new-connection clients). */
+    /** Failed requests made by keep-alive clients (the rest were made by close clients). */
     long failedKeepAlive()
     {
         long n = 0;

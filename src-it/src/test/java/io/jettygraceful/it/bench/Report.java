@@ -28,7 +28,7 @@ final class Report
     }
 
     /** Where and how the numbers were taken. */
-    record Context(String mode, int restarts, String started, String machine, String jdk, String loadBefore, String loadAfter, long elapsedMs)
+    record Context(String mode, int restarts, LoadShape load, String started, String machine, String jdk, String loadBefore, String loadAfter, long elapsedMs)
     {
     }
 
@@ -37,24 +37,25 @@ final class Report
         StringBuilder md = new StringBuilder();
         md.append("## Restarts under load\n\n");
         md.append("Run ").append(context.started()).append(", ").append(context.mode()).append(" mode, ").append(context.restarts())
-            .append(" restarts per strategy, ").append(context.elapsedMs() / 1000).append(" s in all.  \n");
+            .append(" restarts per lane (lanes interleaved: restart 1 of each, restart 2 of each in reverse order, ...; only the lane being restarted carries load), ")
+            .append(context.elapsedMs() / 1000).append(" s in all.  \n");
         md.append("Machine: ").append(context.machine()).append("; ").append(context.jdk()).append(".  \n");
         md.append("Load average (1/5/15 min) before: ").append(context.loadBefore()).append("; after: ").append(context.loadAfter()).append(".  \n");
-        BenchClient.Config c = BenchClient.Config.defaults(0);
-        md.append("Load: ").append(c.keepAliveFast()).append(" keep-alive + ").append(c.newConnectionFast()).append(" new-connection clients GET ")
-            .append(c.fastPath()).append(", ").append(c.keepAliveSlow()).append(" + ").append(c.newConnectionSlow()).append(" GET ")
-            .append(c.slowPath()).append("; closed loop on loopback, ").append(c.timeout().toSeconds()).append(" s timeouts, no retries, ")
-            .append(c.pauseAfterFailure().toMillis()).append(" ms pause after a failed request.  \n");
+        BenchClient.Config c = BenchClient.Config.of(0, context.load());
+        md.append("Load (`bench.load=").append(context.load()).append("`): ").append(context.load().describe(c.fastPath(), c.slowPath()))
+            .append("; on loopback, ").append(c.timeout().toSeconds()).append(" s timeouts, no retries")
+            .append(context.load().openLoop() ? "" : ", " + c.pauseAfterFailure().toMillis() + " ms pause after a failed request").append(".  \n");
         md.append("Restart window: from the trigger to ").append(RestartRun.WINDOW_AFTER_SERVING.toMillis())
             .append(" ms after the new process first answered. Serving = a GET /status poll (every 5 ms, new connection) answered by the new pid.\n\n");
+        PhaseReport.append(md, results, context.load());
 
         md.append("### Requests\n\n");
-        md.append("| strategy | sent | ok | failed | refused | reset | timeout | 5xx | closed early | other | failed outside restart windows | longest time without a success (ms) |\n");
+        md.append("| lane | sent | ok | failed | refused | reset | timeout | 5xx | closed early | other | failed outside restart windows | longest time without a success (ms) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
             Recording rec = r.recording();
-            md.append("| ").append(r.strategy().title).append(" | ").append(rec.size()).append(" | ").append(rec.count(BenchClient.Outcome.OK))
+            md.append("| ").append(r.lane().title()).append(" | ").append(rec.size()).append(" | ").append(rec.count(BenchClient.Outcome.OK))
                 .append(" | **").append(rec.failed()).append("**");
             for (BenchClient.Outcome o : List.of(BenchClient.Outcome.REFUSED, BenchClient.Outcome.RESET, BenchClient.Outcome.TIMEOUT,
                 BenchClient.Outcome.SERVER_ERROR, BenchClient.Outcome.CLOSED_EARLY, BenchClient.Outcome.OTHER))
@@ -64,13 +65,13 @@ final class Report
         }
 
         md.append("\n### Restart time: trigger to new pid serving (ms)\n\n");
-        md.append("| strategy | median | min | max | old process gone after, median (ms) | longest time without a success in a restart window, median / max (ms) | each restart (ms) |\n");
+        md.append("| lane | median | min | max | old process gone after, median (ms) | longest time without a success in a restart window, median / max (ms) | each restart (ms) |\n");
         md.append("|---|---:|---:|---:|---:|---:|---|\n");
         for (RestartRun.Result r : results)
         {
             long[] handoff = r.restarts().stream().mapToLong(RestartRun.Restart::handoffNs).sorted().toArray();
             long[] exit = r.restarts().stream().mapToLong(x -> x.oldExited() - x.trigger()).sorted().toArray();
-            md.append("| ").append(r.strategy().title).append(" | ").append(ms(Recording.quantile(handoff, 0.5))).append(" | ")
+            md.append("| ").append(r.lane().title()).append(" | ").append(ms(Recording.quantile(handoff, 0.5))).append(" | ")
                 .append(ms(handoff.length > 0 ? handoff[0] : -1)).append(" | ").append(ms(Recording.quantile(handoff, 1.0))).append(" | ")
                 .append(ms(Recording.quantile(exit, 0.5))).append(" | ");
             long[] gaps = r.restarts().stream().mapToLong(x -> r.recording().longestGapWithoutSuccess(x.window().from(), x.window().to())).sorted().toArray();
@@ -82,65 +83,51 @@ final class Report
         }
 
         md.append("\n### Throughput: successful responses per 100 ms\n\n");
-        md.append("| strategy | mean over the run | median outside restart windows | median in restart windows | lowest 100 ms in a restart window | 100 ms buckets with no success |\n");
+        md.append("| lane | mean over the run | median outside restart windows | median in restart windows | lowest 100 ms in a restart window | 100 ms buckets with no success |\n");
         md.append("|---|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
-            int[] ok = r.recording().perBucket(BUCKET_NS)[0];
-            int firstBucket = (int)(firstOk(r.recording()) / BUCKET_NS) + 1;
-            int lastBucket = ok.length - 1; // the last bucket is partial
-            List<Integer> in = new ArrayList<>();
-            List<Integer> out = new ArrayList<>();
-            long sum = 0;
-            int zero = 0;
-            for (int b = firstBucket; b < lastBucket; b++)
-            {
-                long from = b * BUCKET_NS;
-                long to = from + BUCKET_NS;
-                boolean inWindow = r.windows().stream().anyMatch(w -> w.overlaps(from, to));
-                (inWindow ? in : out).add(ok[b]);
-                sum += ok[b];
-                if (ok[b] == 0)
-                    zero++;
-            }
-            int buckets = Math.max(1, lastBucket - firstBucket);
-            md.append("| ").append(r.strategy().title).append(" | ").append(sum / buckets).append(" | ").append(median(out)).append(" | ")
-                .append(median(in)).append(" | ").append(in.stream().mapToInt(Integer::intValue).min().orElse(-1)).append(" | ").append(zero).append(" |\n");
+            RestartFigures f = r.figures();
+            md.append("| ").append(r.lane().title()).append(" | ").append(f.meanPer100ms()).append(" | ").append(orDash(f.medianOutsidePer100ms())).append(" | ")
+                .append(orDash(f.medianInPer100ms())).append(" | ").append(f.lowestInPer100ms()).append(" | ").append(f.emptyIntervals()).append(" |\n");
         }
 
-        md.append("\n### Latency of successful fast requests (GET /uuid, ms, connect included for new-connection clients)\n\n");
-        md.append("| strategy | p50 | p99 | p99.9 | max | in restart windows: p50 | p99 | p99.9 | max |\n");
+        md.append("\n### Latency of successful fast requests (GET /uuid, ms, connect included for close clients)\n\n");
+        md.append("| lane | p50 | p99 | p99.9 | max | in restart windows: p50 | p99 | p99.9 | max |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (RestartRun.Result r : results)
         {
             long[] all = r.recording().okLatencies(false, null);
             long[] in = r.recording().okLatencies(false, r.windows());
-            md.append("| ").append(r.strategy().title);
+            md.append("| ").append(r.lane().title());
             for (long[] values : List.of(all, in))
                 for (double q : new double[] {0.5, 0.99, 0.999, 1.0})
                     md.append(" | ").append(msFine(Recording.quantile(values, q)));
             md.append(" |\n");
         }
 
-        md.append("\n### Slow requests (").append(c.slowPath()).append(")\n\n");
-        md.append("| strategy | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
-        for (RestartRun.Result r : results)
+        if (context.load().slowKeepAlive() + context.load().slowClose() > 0)
         {
-            long sent = r.recording().countKind(true, false);
-            long ok = r.recording().countKind(true, true);
-            long[] slow = r.recording().okLatencies(true, null);
-            md.append("| ").append(r.strategy().title).append(" | ").append(sent).append(" | ").append(ok).append(" | ").append(sent - ok)
-                .append(" | ").append(ms(Recording.quantile(slow, 0.5))).append(" | ").append(ms(Recording.quantile(slow, 1.0))).append(" |\n");
+            md.append("\n### Slow requests (").append(c.slowPath()).append(")\n\n");
+            md.append("| lane | sent | ok | failed | p50 (ms) | max (ms) |\n|---|---:|---:|---:|---:|---:|\n");
+            for (RestartRun.Result r : results)
+            {
+                long sent = r.recording().countKind(true, false);
+                long ok = r.recording().countKind(true, true);
+                long[] slow = r.recording().okLatencies(true, null);
+                md.append("| ").append(r.lane().title()).append(" | ").append(sent).append(" | ").append(ok).append(" | ").append(sent - ok)
+                    .append(" | ").append(ms(Recording.quantile(slow, 0.5))).append(" | ").append(ms(Recording.quantile(slow, 1.0))).append(" |\n");
+            }
         }
 
         md.append("\n### Why requests failed (first kinds of error seen)\n\n");
         for (RestartRun.Result r : results)
         {
-            md.append("- ").append(r.strategy().id).append(": ");
+            md.append("- ").append(r.lane().id()).append(": ");
             Map<String, Long> reasons = r.recording().reasons();
             md.append(reasons.isEmpty() ? "none" : reasons.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .limit(6).map(e -> "`" + e.getKey() + "` x" + e.getValue()).reduce((a, b) -> a + ", " + b).orElse(""));
-            md.append("; failed on keep-alive / new-connection clients: ").append(r.recording().failedKeepAlive()).append(" / ")
+            md.append("; failed on keep-alive / close clients: ").append(r.recording().failedKeepAlive()).append(" / ")
                 .append(r.recording().failed() - r.recording().failedKeepAlive());
             md.append("; keep-alive connections closed by the server while idle: ").append(r.recording().idleCloses())
                 .append(", found reset while idle: ").append(r.recording().idleResets()).append("\n");
@@ -149,8 +136,8 @@ final class Report
         if (overhead != null)
         {
             md.append("\n## Steady-state overhead: InheritedServerConnector vs plain ServerConnector\n\n");
-            md.append("Two example JVMs, never restarted, driven one at a time by ").append(c.keepAliveFast()).append(" keep-alive + ")
-                .append(c.newConnectionFast()).append(" new-connection clients GET ").append(c.fastPath()).append(", ")
+            md.append("Two example JVMs, never restarted, driven one at a time by ").append(c.load().keepAlive()).append(" keep-alive + ")
+                .append(c.load().close()).append(" `Connection: close` clients GET ").append(c.fastPath()).append(" (closed loop), ")
                 .append(overhead.rounds().size() / 2).append(" interleaved rounds each (I P, P I, ...), after warm-up.\n\n");
             md.append("| connector | req/s | p50 (ms) | p99 (ms) | p99.9 (ms) | failed |\n|---|---:|---:|---:|---:|---:|\n");
             for (boolean plain : new boolean[] {false, true})
@@ -181,20 +168,17 @@ final class Report
         return first == Long.MAX_VALUE ? 0 : first;
     }
 
-    private static String median(List<Integer> values)
+    private static String orDash(int value)
     {
-        if (values.isEmpty())
-            return "-";
-        int[] sorted = values.stream().mapToInt(Integer::intValue).sorted().toArray();
-        return String.valueOf(sorted[sorted.length / 2]);
+        return value < 0 ? "-" : String.valueOf(value);
     }
 
-    private static String ms(long ns)
+    static String ms(long ns)
     {
         return ns < 0 ? "-" : String.valueOf(ns / Recording.MS);
     }
 
-    private static String msFine(long ns)
+    static String msFine(long ns)
     {
         if (ns < 0)
             return "-";
@@ -226,7 +210,7 @@ final class Report
                 failed[b] = buckets[1][b];
             }
             XYChart chart = new XYChartBuilder().width(1100).height(300)
-                .title(r.strategy().title + ": " + r.restarts().size() + " restarts, " + r.recording().failed() + " failed of " + r.recording().size())
+                .title(r.lane().plainTitle() + ": " + r.restarts().size() + " restarts, " + r.recording().failed() + " failed of " + r.recording().size())
                 .xAxisTitle("seconds").yAxisTitle("requests / 100 ms").build();
             org.knowm.xchart.style.XYStyler styler = chart.getStyler();
             styler.setLegendPosition(Styler.LegendPosition.OutsideE);

@@ -6,14 +6,16 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import io.jettygraceful.it.Jdks;
 import io.jettygraceful.it.ProcessTracker;
 
 /**
- * The restart benchmark: HTTP load on loopback while the example is restarted N times by each strategy (stop-then-
- * start, SO_REUSEPORT overlap, handoff), then the steady-state overhead of the inherited connector. Writes a Markdown
+ * The restart benchmark: HTTP load on loopback while the example is restarted N times by each lane (a strategy:
+ * stop-then-start, SO_REUSEPORT overlap, handoff; or a variant of the handoff), the lanes' restarts interleaved, then
+ * the steady-state overhead of the inherited connector. Writes a Markdown
  * report to stdout and to {@code target/benchmark/results.md}, and a PNG plot to {@code target/benchmark/restarts.png}.
  *
  * <p>Run from the project root (builds everything first, then runs this in src-it):
@@ -46,22 +48,10 @@ public final class RestartBenchmark
         long start = System.nanoTime();
         String started = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         String loadBefore = Report.loadAverage();
-        RestartRun.progress((settings.quick() ? "quick" : "full") + " run: " + settings.restarts() + " restarts per strategy " +
-            settings.strategies() + (settings.overhead() ? ", then the connector overhead" : "") + "; load average " + loadBefore);
-        List<RestartRun.Result> results = new ArrayList<>();
-        for (Strategy strategy : settings.strategies())
-        {
-            try
-            {
-                results.add(RestartRun.run(strategy, settings, processes));
-            }
-            finally
-            {
-                List<String> problems = processes.cleanUp();
-                if (!problems.isEmpty())
-                    RestartRun.progress("cleanup after " + strategy.id + ": " + problems);
-            }
-        }
+        RestartRun.progress((settings.quick() ? "quick" : "full") + " run: " + settings.restarts() + " restarts per lane " +
+            settings.lanes().stream().map(Lane::id).toList() + ", interleaved, load " + settings.load() +
+            (settings.overhead() ? ", then the connector overhead" : "") + "; load average " + loadBefore);
+        List<RestartRun.Result> results = runLanes(settings, processes);
         OverheadRun.Result overhead = null;
         if (settings.overhead())
         {
@@ -75,7 +65,7 @@ public final class RestartBenchmark
             }
         }
         String loadAfter = Report.loadAverage();
-        Report.Context context = new Report.Context(settings.quick() ? "quick" : "full", settings.restarts(), started, machine(),
+        Report.Context context = new Report.Context(settings.quick() ? "quick" : "full", settings.restarts(), settings.load(), started, machine(),
             "example JVMs on " + javaVersion(), loadBefore, loadAfter, (System.nanoTime() - start) / Recording.MS);
         String markdown = Report.markdown(context, results, overhead);
         Files.createDirectories(settings.out());
@@ -85,6 +75,43 @@ public final class RestartBenchmark
         if (!results.isEmpty())
             Report.plot(results, png);
         return new Outcome(results, overhead, markdown, markdownFile, png);
+    }
+
+    /**
+     * Every lane's JVM is started first; then round i restarts every lane once (in reverse order every other round:
+     * A B C, C B A, ...), so that drift of the machine's load hits every lane alike. Only the lane being restarted
+     * carries load; the others idle. Every process is ended and reaped at the end, also on failure.
+     */
+    private static List<RestartRun.Result> runLanes(Settings settings, ProcessTracker processes) throws IOException
+    {
+        try
+        {
+            List<RestartRun> runs = new ArrayList<>();
+            for (Lane lane : settings.lanes())
+                runs.add(RestartRun.start(lane, settings, processes));
+            long start = System.nanoTime();
+            for (int i = 1; i <= settings.restarts(); i++)
+            {
+                List<RestartRun> order = new ArrayList<>(runs);
+                if (i % 2 == 0)
+                    Collections.reverse(order);
+                for (RestartRun run : order)
+                    run.restart(i);
+                long elapsed = System.nanoTime() - start;
+                RestartRun.progress(String.format("round %d/%d done after %.1f min, about %.1f min to go", i, settings.restarts(), elapsed / 60e9,
+                    elapsed / 60e9 / i * (settings.restarts() - i)));
+            }
+            List<RestartRun.Result> results = new ArrayList<>();
+            for (RestartRun run : runs)
+                results.add(run.result());
+            return results;
+        }
+        finally
+        {
+            List<String> problems = processes.cleanUp();
+            if (!problems.isEmpty())
+                RestartRun.progress("cleanup: " + problems);
+        }
     }
 
     private static String machine()

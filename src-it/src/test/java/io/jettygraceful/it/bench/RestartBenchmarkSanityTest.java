@@ -10,8 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The benchmark measures what it claims: stop-then-start must show failed (refused) requests, or the client is not
- * measuring; the handoff must show none. The quick mode of just those two strategies, 2 restarts each (~20 s).
+ * The benchmark measures what it claims: stop-then-start must show failed (refused) requests and 100 ms intervals
+ * without a success in its restart windows, or the client and the interval arithmetic are not measuring; the handoff
+ * must show no failure, and its figures must be there. The quick mode of just those two lanes, interleaved, 2
+ * restarts each (~30 s). No assertion on a speed: only on what a closed port or a lost request must show.
  */
 class RestartBenchmarkSanityTest
 {
@@ -22,7 +24,8 @@ class RestartBenchmarkSanityTest
     void stopThenStartFailsRequestsAndHandoffFailsNone() throws Exception
     {
         System.setProperty("java.awt.headless", "true");
-        Settings settings = Settings.quick(2, Path.of("target", "benchmark-sanity"), Strategy.STOP_START, Strategy.HANDOFF);
+        Settings settings = Settings.quick(2, Path.of("target", "benchmark-sanity"), LoadShape.parse(LoadShape.DEFAULT, 0),
+            Lane.of(Strategy.STOP_START), Lane.of(Strategy.HANDOFF));
         RestartBenchmark.Outcome outcome = RestartBenchmark.run(settings, processes);
         System.out.println(outcome.markdown());
 
@@ -35,10 +38,24 @@ class RestartBenchmarkSanityTest
         assertTrue(stopStart.recording().count(BenchClient.Outcome.REFUSED) > 0, "stop-then-start: refused connections expected");
         assertTrue(stopStart.recording().longestGapWithoutSuccess(0, stopStart.loadEnd()) > 100 * Recording.MS,
             "stop-then-start: a gap without any successful response expected");
+        RestartFigures closed = stopStart.figures();
+        assertTrue(closed.emptyIntervalsInWindows() >= 1, "stop-then-start: 100 ms intervals without a success in its windows: " + closed);
+        assertTrue(closed.emptyIntervals() >= closed.emptyIntervalsInWindows(), closed.toString());
+        assertTrue(closed.steadyPerSecond() > 0, "stop-then-start: a steady level before each trigger: " + closed);
+        assertTrue(closed.windowRatio() < 1, "stop-then-start: the port was closed in every window, fewer successes than steady: " + closed);
 
         assertTrue(handoff.recording().count(BenchClient.Outcome.OK) > 1000, "the handoff run carried load: " + handoff.recording().size());
         assertEquals(0, handoff.recording().failed(), "handoff failures: " + handoff.recording().reasons());
         for (RestartRun.Restart restart : handoff.restarts())
+        {
             assertTrue(restart.newPid() != restart.oldPid(), "a new process served after restart " + restart.index());
+            assertTrue(restart.trigger() > RestartFigures.STEADY && restart.window().to() + RestartFigures.SWITCH_HALF < handoff.loadEnd(),
+                "restart " + restart.index() + " lies inside the load, with a steady second before it: " + restart + ", load until " + handoff.loadEnd());
+        }
+        RestartFigures handed = handoff.figures();
+        assertTrue(handed.steadyPerSecond() > 0 && handed.windowRatio() > 0 && handed.switchRatio() >= 0 && handed.afterRatio() > 0,
+            "handoff: every phase measured: " + handed);
+        assertTrue(handed.servingMedian() > 0 && handed.steadyP99() > 0 && handed.windowP99() > 0, "handoff: serving time and latencies measured: " + handed);
+        assertTrue(outcome.markdown().contains("Restart windows against steady"), "the report has the phase table");
     }
 }

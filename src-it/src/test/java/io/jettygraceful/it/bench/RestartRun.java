@@ -16,8 +16,8 @@ import io.jettygraceful.it.Procs;
 import io.jettygraceful.it.Subreaper;
 
 /**
- * One strategy under load: start the example, start the load, restart {@code N} times the strategy's way, stop the
- * load. Every process started or learned of is owned by a {@link ProcessTracker} and ended and reaped at the end;
+ * One lane (a strategy, or a variant of the handoff) under load: start the example, then, one {@link #restart} call
+ * at a time, a segment of load with one restart in it. The benchmark interleaves the segments of its lanes. Every process started or learned of is owned by a {@link ProcessTracker} and ended and reaped at the end;
  * generations the example spawned itself are adopted by this JVM as {@link Subreaper} and reaped as they exit.
  */
 final class RestartRun
@@ -48,93 +48,141 @@ final class RestartRun
         }
     }
 
-    record Result(Strategy strategy, Recording recording, List<Restart> restarts, long loadEnd)
+    /** @param recording the lane's load segments one after another (time under load: the gaps while other lanes ran are left out) */
+    record Result(Lane lane, Recording recording, List<Restart> restarts, long loadEnd, RestartFigures figures)
     {
+        Strategy strategy()
+        {
+            return lane.strategy();
+        }
+
         List<Recording.Window> windows()
         {
             return restarts.stream().map(Restart::window).toList();
         }
     }
 
-    private RestartRun()
-    {
-    }
+    private final Lane lane;
+    private final Settings settings;
+    private final ProcessTracker processes;
+    private final int port;
+    private final ExampleProcess first;
+    private ExampleProcess current;
+    private long currentPid;
+    private final List<Recording> segments = new ArrayList<>();
+    private final List<Restart> restarts = new ArrayList<>();
+    /** Time under load of the segments so far, ns: where the next segment starts on the lane's timeline. */
+    private long offset;
 
-    static Result run(Strategy strategy, Settings settings, ProcessTracker processes) throws IOException
+    private RestartRun(Lane lane, Settings settings, ProcessTracker processes)
     {
+        this.lane = lane;
+        this.settings = settings;
+        this.processes = processes;
         Subreaper.enable();
-        int port = FreePorts.ipv4();
-        ExampleProcess first = processes.start(builder(strategy, port));
+        this.port = FreePorts.ipv4();
+        this.first = processes.start(builder(lane, port));
         first.servingPid(SERVING_TIMEOUT);
-        ExampleProcess current = first;
-        long currentPid = first.pid();
-        long origin = System.nanoTime();
-        List<Restart> restarts = new ArrayList<>();
-        Recording recording;
-        BenchClient client = BenchClient.start(BenchClient.Config.defaults(port), origin);
+        this.current = first;
+        this.currentPid = first.pid();
+        progress(lane, "port " + port + ", pid " + currentPid + ", warming up for " + settings.warmup().toMillis() + " ms (not recorded)");
+        BenchClient warmUp = BenchClient.start(BenchClient.Config.of(port, settings.load()), System.nanoTime());
         try
         {
-            progress(strategy, "port " + port + ", pid " + currentPid + ", warming up for " + settings.warmup().toMillis() + " ms");
             Restarts.pause(settings.warmup());
-            for (int i = 1; i <= settings.restarts(); i++)
+        }
+        finally
+        {
+            warmUp.stop();
+        }
+    }
+
+    /**
+     * Starts the lane's first example JVM (owned by {@code processes}), waits until it serves, and drives the load at
+     * it for the warm-up time without recording it (a fresh JVM needs seconds of load before its JIT reaches the
+     * steady level that the first restart is compared with).
+     */
+    static RestartRun start(Lane lane, Settings settings, ProcessTracker processes)
+    {
+        return new RestartRun(lane, settings, processes);
+    }
+
+    /**
+     * One segment of load with one restart in it: load for the settle time, the restart
+     * the lane's way, load until the old process exited and the tail passed, then the load stops (the next lane's
+     * segment runs without this lane's load).
+     */
+    void restart(int index) throws IOException
+    {
+        long origin = System.nanoTime();
+        BenchClient client = BenchClient.start(BenchClient.Config.of(port, settings.load()), origin);
+        Recording recording;
+        try
+        {
+            Restarts.pause(settings.settle());
+            long trigger = System.nanoTime() - origin;
+            long serving;
+            long exited;
+            long newPid;
+            switch (lane.strategy())
             {
-                long trigger = System.nanoTime() - origin;
-                long serving;
-                long exited;
-                long newPid;
-                switch (strategy)
+                case STOP_START ->
                 {
-                    case STOP_START ->
-                    {
-                        current.terminate();
-                        awaitExit(current);
-                        exited = System.nanoTime() - origin;
-                        current = processes.start(builder(strategy, port));
-                        newPid = current.pid();
-                        awaitServing(port, newPid, currentPid);
-                        serving = System.nanoTime() - origin;
-                    }
-                    case REUSE_PORT ->
-                    {
-                        ExampleProcess next = processes.start(builder(strategy, port));
-                        newPid = next.pid();
-                        awaitServing(port, newPid, currentPid);
-                        serving = System.nanoTime() - origin;
-                        current.terminate();
-                        awaitExit(current);
-                        exited = System.nanoTime() - origin;
-                        current = next;
-                    }
-                    case HANDOFF ->
-                    {
-                        if (!Subreaper.signal(currentPid, SIGHUP))
-                            throw new IllegalStateException("cannot send SIGHUP to " + currentPid + ": gone");
-                        newPid = awaitServing(port, -1, currentPid);
-                        serving = System.nanoTime() - origin;
-                        processes.saw(newPid);
-                        awaitExitAndReap(currentPid, currentPid == first.pid() ? first : null);
-                        exited = System.nanoTime() - origin;
-                    }
-                    default -> throw new IllegalStateException(strategy.toString());
+                    current.terminate();
+                    awaitExit(current);
+                    exited = System.nanoTime() - origin;
+                    current = processes.start(builder(lane, port));
+                    newPid = current.pid();
+                    awaitServing(port, newPid, currentPid);
+                    serving = System.nanoTime() - origin;
                 }
-                Restart restart = new Restart(i, trigger, serving, exited, currentPid, newPid);
-                restarts.add(restart);
-                progress(strategy, String.format("restart %d/%d: pid %d -> %d, new pid serving after %d ms, old exited after %d ms; so far ok=%d failed=%d",
-                    i, settings.restarts(), currentPid, newPid, (serving - trigger) / Recording.MS, (exited - trigger) / Recording.MS,
-                    client.ok(), client.failed()));
-                currentPid = newPid;
-                Restarts.pause(i < settings.restarts() ? settings.settle() : settings.tail());
+                case REUSE_PORT ->
+                {
+                    ExampleProcess next = processes.start(builder(lane, port));
+                    newPid = next.pid();
+                    awaitServing(port, newPid, currentPid);
+                    serving = System.nanoTime() - origin;
+                    current.terminate();
+                    awaitExit(current);
+                    exited = System.nanoTime() - origin;
+                    current = next;
+                }
+                case HANDOFF ->
+                {
+                    if (!Subreaper.signal(currentPid, SIGHUP))
+                        throw new IllegalStateException("cannot send SIGHUP to " + currentPid + ": gone");
+                    newPid = awaitServing(port, -1, currentPid);
+                    serving = System.nanoTime() - origin;
+                    processes.saw(newPid);
+                    awaitExitAndReap(currentPid, currentPid == first.pid() ? first : null);
+                    exited = System.nanoTime() - origin;
+                }
+                default -> throw new IllegalStateException(lane.strategy().toString());
             }
+            restarts.add(new Restart(index, offset + trigger, offset + serving, offset + exited, currentPid, newPid));
+            progress(lane, String.format("restart %d/%d: pid %d -> %d, new pid serving after %d ms, old exited after %d ms; this segment ok=%d failed=%d",
+                index, settings.restarts(), currentPid, newPid, (serving - trigger) / Recording.MS, (exited - trigger) / Recording.MS,
+                client.ok(), client.failed()));
+            currentPid = newPid;
+            Restarts.pause(settings.tail());
         }
         finally
         {
             recording = client.stop();
         }
-        Result result = new Result(strategy, recording, List.copyOf(restarts), recording.stoppedAt());
+        segments.add(recording);
+        offset += recording.stoppedAt();
+    }
+
+    /** Every segment so far as one recording on the lane's timeline. */
+    Result result()
+    {
+        Recording recording = Recording.concat(segments);
+        Result result = new Result(lane, recording, List.copyOf(restarts), recording.stoppedAt(), RestartFigures.of(recording, restarts));
         if (Boolean.getBoolean("bench.timeline"))
             for (Restart restart : restarts)
-                progress(strategy, "restart " + restart.index() + " timeline " + timeline(recording, restart));
-        progress(strategy, String.format("done: %d requests, %d failed", result.recording().size(), result.recording().failed()));
+                progress(lane, "restart " + restart.index() + " timeline " + timeline(recording, restart));
+        progress(lane, String.format("done: %d requests, %d failed; %s", recording.size(), recording.failed(), result.figures()));
         return result;
     }
 
@@ -164,20 +212,16 @@ final class RestartRun
         return line.toString().trim();
     }
 
-    private static ExampleProcess.Builder builder(Strategy strategy, int port)
+    private static ExampleProcess.Builder builder(Lane lane, int port)
     {
-        ExampleProcess.Builder builder = ExampleProcess.builder().name("bench-" + strategy.id)
+        ExampleProcess.Builder builder = ExampleProcess.builder().name("bench-" + lane.id().replace(':', '-'))
             .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--drain-timeout", "10s");
-        if (strategy == Strategy.REUSE_PORT)
+        if (lane.strategy() == Strategy.REUSE_PORT)
             builder.args("--reuse-port");
-        if (strategy == Strategy.HANDOFF)
-        {
+        if (lane.strategy() == Strategy.HANDOFF)
             builder.outputOutlivesProcess();
-            // e.g. -Dbench.handoff.args=--ready-delay=1s (options split at spaces, '=' between an option and its value)
-            for (String arg : System.getProperty("bench.handoff.args", "").trim().split("[ =]+"))
-                if (!arg.isEmpty())
-                    builder.args(arg);
-        }
+        for (String arg : lane.exampleArgs())
+            builder.args(arg);
         return builder;
     }
 
@@ -246,9 +290,9 @@ final class RestartRun
         }
     }
 
-    static void progress(Strategy strategy, String message)
+    static void progress(Lane lane, String message)
     {
-        progress(strategy.id + ": " + message);
+        progress(lane.id() + ": " + message);
     }
 
     static void progress(String message)

@@ -89,7 +89,7 @@ class FaultChildKilledTest
     {
         int port = FreePorts.ipv4();
         ExampleStatus parent = Faults.start(processes, ExampleProcess.builder().name("fault-child-frozen"), port,
-            "--ready-delay", "2s", "--ready-timeout", "3s");
+            "--ready-delay", "60s", "--ready-timeout", "12s"); // time enough to start (and be frozen) on a busy machine
         ExampleProcess process = processes.started().get(0);
         try (LoadGenerator load = LoadGenerator.builder(port).path("/uuid").keepAliveClients(2).newConnectionClients(2)
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(90)).timeout(Duration.ofSeconds(10)).start())
@@ -99,7 +99,7 @@ class FaultChildKilledTest
             assertTrue(Subreaper.signal(child, Faults.SIGSTOP), "SIGSTOP the child");
 
             ExampleStatus after = Faults.awaitRestartsFailed(port, 1, Duration.ofSeconds(30));
-            assertTrue(after.json().contains("not ready within the ready timeout of 3000 ms"), after.json());
+            assertTrue(after.json().contains("not ready within the ready timeout of 12000 ms"), after.json());
             process.awaitLog("replacement pid " + child + " did not stop within 5000 ms of SIGTERM: sending SIGKILL", Duration.ofSeconds(1));
             assertEquals(parent.pid(), after.pid());
             assertTrue(Procs.childrenOf(parent.pid()).isEmpty(), "the frozen child was killed and reaped: " + Procs.childrenOf(parent.pid()));

@@ -57,6 +57,8 @@ class FaultDeployInPlaceTest
             .maxRequests(1_000_000).maxDuration(Duration.ofSeconds(90)).timeout(Duration.ofSeconds(15)).start())
         {
             assertTrue(load.awaitCompleted(300, Duration.ofSeconds(20)), "load flows");
+            // As the README says: overwrite in place only once the start has loaded what a restart needs.
+            awaitRestartPathLoaded(processes, port);
             copyInPlace(newBuild, jar);
             Faults.hup(first.pid());
             ExampleStatus second = Faults.awaitNextGeneration(processes, port, first, Faults.HANDOFF);
@@ -72,6 +74,18 @@ class FaultDeployInPlaceTest
         }
         ExampleStatus third = Restarts.restart(processes, port, processes.status(port), Faults.HANDOFF);
         assertEquals(3, third.generation(), "and the new build restarts in turn");
+    }
+
+    private static void awaitRestartPathLoaded(ProcessTracker processes, int port) throws IOException
+    {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String json = processes.status(port).json();
+        while (!json.contains("\"restartPathLoaded\":true"))
+        {
+            assertTrue(System.nanoTime() - deadline < 0, "the restart path was not loaded within 30 s: " + json);
+            Restarts.pause(Duration.ofMillis(50));
+            json = processes.status(port).json();
+        }
     }
 
     /** Overwrites {@code target} in place, as {@code cp} does: truncate and write the same inode. */

@@ -44,7 +44,8 @@ class FaultLongConnectionsTest
     {
         int port = FreePorts.ipv4();
         Duration drain = Duration.ofSeconds(2);
-        ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-long-response"), port, "--drain-timeout", "2s");
+        ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-long-response"), port, "--drain-timeout", "2s",
+            "--handover-spread", "0"); // the drain alone: the bounds below count from the handoff
         ExampleProcess process = processes.started().get(0);
         CompletableFuture<Outcome> longRequest = CompletableFuture.supplyAsync(() -> {
             try
@@ -86,7 +87,8 @@ class FaultLongConnectionsTest
     {
         int port = FreePorts.ipv4();
         Duration drain = Duration.ofSeconds(3);
-        ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-idle-keepalive"), port, "--drain-timeout", "3s");
+        ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-idle-keepalive"), port, "--drain-timeout", "3s",
+            "--handover-spread", "0"); // the drain alone: every response of the old process says close at once
         ExampleProcess process = processes.started().get(0);
         List<Http.Connection> duringDrain = new ArrayList<>();
         List<Http.Connection> afterExit = new ArrayList<>();

@@ -91,7 +91,9 @@ class FaultRestartStormTest
                 Restarts.pause(Duration.ofMillis(45));
             }
             long stormMillis = (System.nanoTime() - start) / 1_000_000;
-            assertTrue(stormMillis < 1500, "20 HUPs took " + stormMillis + " ms");
+            // A precondition, not a speed claim: the HUPs came while restarts were still running (one takes about a
+            // second idle, several under this load); on a very busy machine the 20 status polls themselves are slow.
+            assertTrue(stormMillis < 5000, "a storm: 20 HUPs within 5 s, took " + stormMillis + " ms");
 
             // Settle: one JVM left, not restarting.
             Restarts.await(() -> Faults.exampleJvms(port).size() == 1 && !Faults.statusOf(port).json().contains("\"restarting\":true"),
