@@ -9,6 +9,8 @@ import io.dropwizard.validation.MinDuration;
 import io.jettygraceful.GracefulRestart;
 import jakarta.annotation.Nullable;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import org.eclipse.jetty.server.Server;
@@ -25,6 +27,8 @@ import org.eclipse.jetty.server.Server;
  *   drainTimeout: 30s      # how long the replaced process drains its in-flight requests
  *   killGrace: 5s          # SIGTERM to SIGKILL for a replacement that failed
  *   takeBackWindow: 2s     # how long the replaced process can take its sockets back if the replacement dies
+ *   handoverSpread: 1s     # both accept this long while the replaced process moves its connections over (0: at once)
+ *   replacementNice: 5     # the replacement runs this much nicer until it is told to accept (0 to 19; 0: not at all)
  *   pidFile: /run/app.pid  # optional
  *   command: [...]         # optional: the replacement's command line; default: this JVM's own
  *   systemdNotify: true    # speak sd_notify when NOTIFY_SOCKET is set
@@ -55,6 +59,14 @@ public class GracefulRestartFactory
     @NotNull
     @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS)
     private Duration takeBackWindow = Duration.seconds(2);
+
+    @NotNull
+    @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS)
+    private Duration handoverSpread = Duration.seconds(1);
+
+    @Min(0)
+    @Max(19)
+    private int replacementNice = 5;
 
     @Nullable
     private String pidFile;
@@ -116,6 +128,30 @@ public class GracefulRestartFactory
     public void setKillGrace(Duration killGrace)
     {
         this.killGrace = killGrace;
+    }
+
+    @JsonProperty
+    public Duration getHandoverSpread()
+    {
+        return handoverSpread;
+    }
+
+    @JsonProperty
+    public void setHandoverSpread(Duration handoverSpread)
+    {
+        this.handoverSpread = handoverSpread;
+    }
+
+    @JsonProperty
+    public int getReplacementNice()
+    {
+        return replacementNice;
+    }
+
+    @JsonProperty
+    public void setReplacementNice(int replacementNice)
+    {
+        this.replacementNice = replacementNice;
     }
 
     @JsonProperty
@@ -204,6 +240,8 @@ public class GracefulRestartFactory
         restart.setDrainTimeout(toJava(drainTimeout));
         restart.setKillGrace(toJava(killGrace));
         restart.setTakeBackWindow(toJava(takeBackWindow));
+        restart.setHandoverSpread(toJava(handoverSpread));
+        restart.setReplacementNice(replacementNice);
         restart.setPidFile(pidFile);
         restart.setCommand(command);
         restart.setSystemdNotify(systemdNotify);

@@ -42,6 +42,8 @@ class GracefulRestartFactoryTest
         assertEquals(library.getDrainTimeout(), restart.getDrainTimeout());
         assertEquals(library.getKillGrace(), restart.getKillGrace());
         assertEquals(library.getTakeBackWindow(), restart.getTakeBackWindow());
+        assertEquals(library.getHandoverSpread(), restart.getHandoverSpread());
+        assertEquals(library.getReplacementNice(), restart.getReplacementNice());
         assertEquals(library.isSystemdNotify(), restart.isSystemdNotify());
         assertEquals(library.isDrainOnStop(), restart.isDrainOnStop());
         assertNull(restart.getPidFile());
@@ -58,6 +60,8 @@ class GracefulRestartFactoryTest
             drainTimeout: 500ms
             killGrace: 2s
             takeBackWindow: 0s
+            handoverSpread: 2500ms
+            replacementNice: 0
             pidFile: /run/app.pid
             command: [/opt/app/bin/start, --fast]
             systemdNotify: false
@@ -68,6 +72,8 @@ class GracefulRestartFactoryTest
         assertEquals(Duration.ofMillis(500), restart.getDrainTimeout());
         assertEquals(Duration.ofSeconds(2), restart.getKillGrace());
         assertEquals(Duration.ZERO, restart.getTakeBackWindow());
+        assertEquals(Duration.ofMillis(2500), restart.getHandoverSpread());
+        assertEquals(0, restart.getReplacementNice());
         assertEquals("/run/app.pid", restart.getPidFile());
         assertEquals(List.of("/opt/app/bin/start", "--fast"), restart.getCommand());
         assertFalse(restart.isSystemdNotify());
@@ -82,8 +88,10 @@ class GracefulRestartFactoryTest
             readyTimeout: 0s
             drainTimeout: 0ms
             killGrace: 0s
+            replacementNice: 20
             """));
         String message = x.getMessage();
+        assertTrue(message.contains("replacementNice must be less than or equal to 19"), message);
         assertTrue(message.contains("signal must be HUP, USR1, USR2 or none"), message);
         assertTrue(message.contains("readyTimeout must be greater than or equal to 1 MILLISECONDS"), message);
         assertTrue(message.contains("drainTimeout must be greater than or equal to 1 MILLISECONDS"), message);

@@ -38,6 +38,15 @@ public class JettyGracefulProperties
     /** How long, at least, a replaced process stays able to take its sockets back should the replacement die (0: none). */
     private Duration takeBackWindow = Duration.ofSeconds(2);
 
+    /**
+     * How long both processes accept once the replacement serves, while the replaced one moves its connections over one
+     * by one (0: all at once).
+     */
+    private Duration handoverSpread = Duration.ofSeconds(1);
+
+    /** How much nicer (lower CPU priority) the replacement runs until it is told to accept, 0 to 19 (0: not at all). */
+    private int replacementNice = 5;
+
     /** File that holds the pid of the serving process (rewritten at each restart); none by default. */
     private String pidFile;
 
@@ -65,6 +74,10 @@ public class JettyGracefulProperties
         positive("kill-grace", killGrace);
         if (takeBackWindow == null || takeBackWindow.isNegative())
             throw new InvalidGracefulPropertyException("take-back-window", takeBackWindow, "it must be zero or positive", "set a duration such as 2s, or 0 for none");
+        if (handoverSpread == null || handoverSpread.isNegative())
+            throw new InvalidGracefulPropertyException("handover-spread", handoverSpread, "it must be zero or positive", "set a duration such as 1s, or 0 to move every connection at once");
+        if (replacementNice < 0 || replacementNice > 19)
+            throw new InvalidGracefulPropertyException("replacement-nice", replacementNice, "it must be 0 to 19", "set 5 (the default), or 0 to start the replacement at this process's priority");
         String normalized = signal == null ? "NONE" : signal.trim().toUpperCase(Locale.ROOT).replaceFirst("^SIG", "");
         if (!List.of("HUP", "USR1", "USR2", "NONE", "").contains(normalized))
             throw new InvalidGracefulPropertyException("signal", signal, "the JVM can only handle HUP, USR1 or USR2 for a restart",
@@ -88,6 +101,8 @@ public class JettyGracefulProperties
         restart.setDrainTimeout(drainTimeout);
         restart.setKillGrace(killGrace);
         restart.setTakeBackWindow(takeBackWindow);
+        restart.setHandoverSpread(handoverSpread);
+        restart.setReplacementNice(replacementNice);
         restart.setPidFile(pidFile);
         restart.setCommand(command == null || command.isEmpty() ? null : command);
         restart.setSystemdNotify(systemdNotify);
@@ -151,6 +166,26 @@ public class JettyGracefulProperties
     public void setTakeBackWindow(Duration takeBackWindow)
     {
         this.takeBackWindow = takeBackWindow;
+    }
+
+    public Duration getHandoverSpread()
+    {
+        return handoverSpread;
+    }
+
+    public void setHandoverSpread(Duration handoverSpread)
+    {
+        this.handoverSpread = handoverSpread;
+    }
+
+    public int getReplacementNice()
+    {
+        return replacementNice;
+    }
+
+    public void setReplacementNice(int replacementNice)
+    {
+        this.replacementNice = replacementNice;
     }
 
     public String getPidFile()

@@ -32,6 +32,8 @@ class JettyGracefulPropertiesTest
         assertEquals(Duration.ofSeconds(60), restart.getReadyTimeout());
         assertEquals(Duration.ofSeconds(7), restart.getDrainTimeout());
         assertEquals(Duration.ofSeconds(2), restart.getTakeBackWindow());
+        assertEquals(Duration.ofSeconds(1), restart.getHandoverSpread());
+        assertEquals(5, restart.getReplacementNice());
         assertEquals(List.of("/opt/app/run"), restart.getCommand());
         assertNull(restart.getPidFile());
     }
@@ -60,6 +62,23 @@ class JettyGracefulPropertiesTest
         properties.validate();
         properties.setTakeBackWindow(Duration.ofSeconds(-1));
         assertEquals("jetty.graceful.take-back-window", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+        properties.setTakeBackWindow(Duration.ZERO);
+        properties.setHandoverSpread(Duration.ofMillis(-1));
+        assertEquals("jetty.graceful.handover-spread", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+        properties.setHandoverSpread(Duration.ZERO);
+        properties.setReplacementNice(20);
+        assertEquals("jetty.graceful.replacement-nice", assertThrows(InvalidGracefulPropertyException.class, properties::validate).getProperty());
+    }
+
+    @Test
+    void handoverSpreadAndReplacementNiceBindBootStyleAndReachTheRestart()
+    {
+        JettyGracefulProperties properties = bind(Map.of("jetty.graceful.handover-spread", "2500ms", "jetty.graceful.replacement-nice", "0"));
+        properties.validate();
+        GracefulRestart restart = new GracefulRestart(new Server());
+        properties.applyTo(restart);
+        assertEquals(Duration.ofMillis(2500), restart.getHandoverSpread());
+        assertEquals(0, restart.getReplacementNice());
     }
     private static JettyGracefulProperties bind(Map<String, String> values)
     {
