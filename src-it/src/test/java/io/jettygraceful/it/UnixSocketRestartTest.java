@@ -128,6 +128,7 @@ class UnixSocketRestartTest
                 status = Restarts.restart(processes, port, status, HANDOFF);
                 assertEquals(List.of(new ExampleStatus.Listener("127.0.0.1:" + port, true), new ExampleStatus.Listener("unix:" + socket, true)),
                     status.listeners(), "both listeners inherited: " + status.json());
+                Restarts.awaitNoLongerAccepting(processes.started().get(0), previous.pid(), HANDOFF); // both accept during the overlap
                 assertEquals(status.pid(), processes.statusUnix(socket).pid(), "the new process answers on the Unix socket too");
                 assertTrue(tcp.awaitCompleted(tcpBefore + 100, Duration.ofSeconds(20)) && unix.awaitCompleted(unixBefore + 100, Duration.ofSeconds(20)),
                     "load flows on both after restart " + (i + 1));
