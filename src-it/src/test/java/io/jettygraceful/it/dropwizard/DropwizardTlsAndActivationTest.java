@@ -118,6 +118,7 @@ class DropwizardTlsAndActivationTest
         assertEquals(List.of(new ExampleStatus.Listener(app, true), new ExampleStatus.Listener(admin, true)), next.listeners(), next.json());
         process.awaitLog("Serving pid=" + next.pid() + " .* listeners=\\[inherited fd 3 'application' " + Pattern.quote(app) + ", inherited fd 4 'admin' " +
             Pattern.quote(admin) + "]", DropwizardSample.START);
+        Restarts.awaitNoLongerAccepting(process, status.pid(), DropwizardSample.HANDOFF); // both accept during the overlap
         assertEachOnItsOwnSocket(appPort, adminPort, next.uuid());
     }
 
