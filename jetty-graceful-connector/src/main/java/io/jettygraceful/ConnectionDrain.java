@@ -3,7 +3,6 @@ package io.jettygraceful;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Predicate;
 
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -107,12 +106,12 @@ final class ConnectionDrain
     }
 
     /**
-     * Closes the HTTP/1 connections of {@code connector} that {@code due} accepts and that are idle: no request in
-     * progress, nothing buffered unread, no traffic for {@link #IDLE_CLOSE_MILLIS}.
+     * Closes the HTTP/1 connections of {@code connector} that are idle: no request in progress, nothing buffered
+     * unread, no traffic for {@link #IDLE_CLOSE_MILLIS}.
      *
      * @return how many were closed
      */
-    static int closeIdle(HandedOverConnector connector, Predicate<Connection> due)
+    static int closeIdle(HandedOverConnector connector)
     {
         int closed = 0;
         for (EndPoint endPoint : connector.getConnectedEndPoints())
@@ -122,7 +121,7 @@ final class ConnectionDrain
                 connection = tls.getSslEndPoint().getConnection();
             if (connection instanceof HttpConnection http &&
                 endPoint instanceof IdleTimeout idle && idle.getIdleFor() >= IDLE_CLOSE_MILLIS &&
-                http.getHttpChannel().getRequest() == null && http.isRequestBufferEmpty() && due.test(http))
+                http.getHttpChannel().getRequest() == null && http.isRequestBufferEmpty())
             {
                 http.getEndPoint().close();
                 closed++;
@@ -168,7 +167,7 @@ final class ConnectionDrain
                 {
                     if (http2 != null)
                         http2.sendTo(connector.getConnectedEndPoints());
-                    closeIdle(connector, connection -> true);
+                    closeIdle(connector);
                 }
                 if (webSockets != null)
                 {

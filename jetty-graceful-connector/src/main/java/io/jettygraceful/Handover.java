@@ -217,7 +217,7 @@ final class Handover
      * being the main pid, see {@link HandoffProtocol}).
      *
      * @param stoppedAccepting whether the connectors had stopped accepting (the drain), or still accept (the overlap,
-     *                         where only the gradual move is undone)
+     *                         which has already undone its gradual move)
      * @return true when this process serves again
      */
     private boolean takeBack(List<HandedOverConnector> connectors, RestartOutcome handedOver, ExitStatus childExit, boolean stoppedAccepting)
@@ -225,9 +225,7 @@ final class Handover
         try
         {
             if (stoppedAccepting)
-                drain.resume(connectors);
-            else
-                customizer.stopDraining();
+                drain.resume(connectors); // the overlap undid its own gradual move when it saw the replacement end
         }
         catch (Throwable x)
         {
