@@ -96,6 +96,26 @@ class SystemdReloadTest
         app.assertCleanJournal("Stopped app|Deactivated successfully");
     }
 
+    /**
+     * A deploy script's {@code systemctl reload && systemctl stop}: with notify-reload the stop comes while the replaced
+     * process still drains as the main pid (reload returns at the end of the overlap); with jetty-graceful-reload (252)
+     * once systemd follows the replacement. Either way the request in flight is answered, the unit ends inactive with
+     * Result=success, and the journal is clean.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("reloadUnits")
+    void stopRightAfterAReloadAnswersTheRequestInFlight(Setup setup) throws Exception
+    {
+        AppService app = boot(setup);
+        ExampleStatus first = app.start();
+        Reloads.reloadOk(app, first);
+        Reloads.servingAfterReload(app, first);
+        System.out.println("[systemd] " + setup + " stop right after the reload: main pid " + app.mainPid() + ", replaced pid " + first.pid());
+
+        Reloads.stopAnswersTheRequestInFlight(app);
+        app.assertCleanJournal("Stopped app|Deactivated successfully");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("reloadUnitsJdk17")
     void brokenJarDeployedByRenameKeepsTheOldProcessServing(Setup setup) throws IOException
