@@ -27,6 +27,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class ExampleProcess implements AutoCloseable
 {
     public static final Path LOG_DIR = Path.of("target", "it-logs");
+    /**
+     * The replacement's nice value in these tests, which run the load clients on the same cores as the servers:
+     * at the default (5) a replacement competes with a test JVM that saturates the machine, and starts several times
+     * slower than it would beside clients on other machines (a Dropwizard replacement took 19 s instead of 4 s on 2
+     * cores). The tests are about requests, not priority; {@code ReplacementPriorityTest} tests the priority, and a
+     * builder keeps the default with {@link Builder#defaultReplacementNice()}.
+     */
+    public static final int TEST_REPLACEMENT_NICE = 0;
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final Pattern SERVING = Pattern.compile("Serving pid=(\\d+) generation=(\\d+) uuid=([0-9a-f-]+)");
     private static final Duration POLL = Duration.ofMillis(20);
@@ -89,6 +97,7 @@ public final class ExampleProcess implements AutoCloseable
         private final List<String> wrapper = new ArrayList<>();
         private boolean outputOutlivesProcess;
         private Path jar;
+        private boolean defaultReplacementNice;
 
         /**
          * Declares that processes started by this one (a restart's next generation, a wrapper's background job) write
@@ -153,6 +162,13 @@ public final class ExampleProcess implements AutoCloseable
             return this;
         }
 
+        /** Runs the plain example with its default {@code --replacement-nice}, not {@link #TEST_REPLACEMENT_NICE}. */
+        public Builder defaultReplacementNice()
+        {
+            this.defaultReplacementNice = true;
+            return this;
+        }
+
         public Builder wrapper(List<String> wrapper)
         {
             this.wrapper.clear();
@@ -168,6 +184,9 @@ public final class ExampleProcess implements AutoCloseable
             command.add("-jar");
             command.add((jar != null ? jar : Jdks.exampleJar()).toString());
             command.addAll(args);
+            boolean plainExample = jar == null || jar.equals(Jdks.exampleJar());
+            if (plainExample && !defaultReplacementNice && !args.contains("--replacement-nice"))
+                command.addAll(List.of("--replacement-nice", String.valueOf(TEST_REPLACEMENT_NICE)));
             return command;
         }
 

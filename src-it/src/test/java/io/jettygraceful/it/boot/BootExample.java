@@ -48,7 +48,8 @@ final class BootExample
     static ExampleProcess.Builder builder(String name, int jdk, int port, Path markerDir)
     {
         return ExampleProcess.builder().name(name).jdk(jdk).jar(Jdks.bootExampleJar()).outputOutlivesProcess().jvmArgs(JVM_ARGS)
-            .args("--server.address=127.0.0.1", "--server.port=" + port, "--example.shutdown-marker=" + markerDir.resolve("closed-{pid}"), READY_TIMEOUT);
+            .args("--server.address=127.0.0.1", "--server.port=" + port, "--example.shutdown-marker=" + markerDir.resolve("closed-{pid}"), READY_TIMEOUT,
+                "--jetty.graceful.replacement-nice=" + ExampleProcess.TEST_REPLACEMENT_NICE);
     }
 
     /**

@@ -29,6 +29,11 @@ final class DropwizardSample
      */
     static final Duration START = Duration.ofSeconds(180);
     static final Duration HANDOFF = Duration.ofSeconds(240);
+    /**
+     * The JIT's first tier only and the serial collector, as for the Boot sample: a replacement starts while the test's
+     * load clients saturate the same two cores, and C2 compiling Dropwizard's start competes with both servers.
+     */
+    static final String[] JVM_ARGS = {"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"};
 
     private DropwizardSample()
     {
@@ -51,6 +56,8 @@ final class DropwizardSample
         String drainTimeout = "5s";
         String readyTimeout = "180s";
         String signal = "HUP";
+        /** {@link io.jettygraceful.it.ExampleProcess#TEST_REPLACEMENT_NICE}, unless a test is about the priority. */
+        Integer replacementNice = io.jettygraceful.it.ExampleProcess.TEST_REPLACEMENT_NICE;
         Path stopMarker;
         Path readinessGate;
         String idleTimeout = "30s";
@@ -84,6 +91,8 @@ final class DropwizardSample
             yaml.add("  readyTimeout: " + readyTimeout);
             yaml.add("  drainTimeout: " + drainTimeout);
             yaml.add("  killGrace: 5s");
+            if (replacementNice != null)
+                yaml.add("  replacementNice: " + replacementNice);
             if (!warmUpRequests.isEmpty())
             {
                 yaml.add("  warmUp:");
@@ -129,7 +138,7 @@ final class DropwizardSample
     static ExampleProcess.Builder server(String name, int jdk, Path config)
     {
         return ExampleProcess.builder().name(name + "-jdk" + jdk).jdk(jdk).jar(Jdks.dropwizardExampleJar()).outputOutlivesProcess()
-            .args("server", config.toString());
+            .jvmArgs(JVM_ARGS).args("server", config.toString());
     }
 
     /** {@code POST http://127.0.0.1:PORT/tasks/NAME}: the response, status and body. */
