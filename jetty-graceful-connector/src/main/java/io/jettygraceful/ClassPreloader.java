@@ -15,6 +15,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
+import io.jettygraceful.os.Os;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,52 @@ final class ClassPreloader
 
     private ClassPreloader()
     {
+    }
+
+    /**
+     * The restart path loaded in the background: first the native calls ({@link Os#warmUp}, which loads and
+     * initializes the binding's classes for each kind of call), then every class of {@link #restartPath()}. A thread at
+     * the lowest priority, a daemon, so that it neither delays a start nor holds a stopping JVM.
+     */
+    static final class Background
+    {
+        private final Thread thread;
+        private volatile boolean done;
+
+        private Background(Os os)
+        {
+            thread = new Thread(() ->
+            {
+                long start = System.nanoTime();
+                if (os != null)
+                    os.warmUp();
+                int classes = preload(restartPath()).size();
+                done = true;
+                LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
+            }, "graceful-preload");
+            thread.setDaemon(true);
+            thread.setPriority(Thread.MIN_PRIORITY);
+        }
+
+        /** @return true once everything is loaded: from then on the jars may be overwritten in place */
+        boolean isDone()
+        {
+            return done;
+        }
+
+        /** Waits until everything is loaded, at most {@code millis} (a restart goes on after that, and may then fail). */
+        void await(long millis) throws InterruptedException
+        {
+            thread.join(millis);
+        }
+    }
+
+    /** @param os the native binding to warm up, or null on an unsupported platform */
+    static Background startInBackground(Os os)
+    {
+        Background background = new Background(os);
+        background.thread.start();
+        return background;
     }
 
     /**

@@ -136,11 +136,14 @@ final class ConnectionDrain
      */
     void closeGently(List<HandedOverConnector> connectors, long deadlineNanos)
     {
+        customizer.startDraining();
+        stopAccepting(connectors);
         closeGently(connectors, deadlineNanos, System.nanoTime(), () -> false, WebSocketClose.isAvailable() ? WebSocketClose.forStop() : null);
     }
 
     /**
-     * The drain after a handoff: as {@link #closeGently(List, long)}, but WebSocket sessions are closed with 1012
+     * The drain after a handoff, once the connectors have stopped accepting ({@link #stopAccepting}, at the end of
+     * the overlap): as {@link #closeGently(List, long)}, but WebSocket sessions are closed with 1012
      * (Service Restart) spread over {@code webSocketSpreadNanos}; goes on at least until {@code minimumNanos} (within
      * the deadline), and returns early, whatever is left, as soon as {@code abandon} says so (checked every 10 ms).
      *
@@ -148,15 +151,13 @@ final class ConnectionDrain
      */
     boolean closeGently(List<HandedOverConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon, long webSocketSpreadNanos)
     {
+        customizer.startDraining();
         return closeGently(connectors, deadlineNanos, minimumNanos, abandon,
             WebSocketClose.isAvailable() ? WebSocketClose.forRestart(webSocketSpreadNanos) : null);
     }
 
     private boolean closeGently(List<HandedOverConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon, WebSocketClose webSockets)
     {
-        customizer.startDraining();
-        for (HandedOverConnector connector : connectors)
-            connector.stopAccepting();
         if (http2 == null && Http2GoAway.isAvailable())
             http2 = new Http2GoAway();
         try
@@ -186,6 +187,16 @@ final class ConnectionDrain
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /**
+     * The listeners stop accepting: new connections then reach the replacement alone (after a handoff) or wait in the
+     * backlog (a real stop). Each connector keeps its listener, so that {@link #resume} can accept again.
+     */
+    void stopAccepting(List<HandedOverConnector> connectors)
+    {
+        for (HandedOverConnector connector : connectors)
+            connector.stopAccepting();
     }
 
     /**

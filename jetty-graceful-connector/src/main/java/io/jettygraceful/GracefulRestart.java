@@ -2,7 +2,6 @@ package io.jettygraceful;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -86,14 +85,14 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private volatile Os os;
     private volatile InheritedSockets registry;
-    private volatile TakeoverHandshake takeover;
+    /** The replacement's half of the restart that started this process, or null for a first process. */
+    private volatile ReplacementTakeover takeover;
     private volatile SignalTrigger trigger;
     private volatile boolean serving;
     private volatile boolean handedOff;
     private volatile RestartOutcome lastOutcome;
     private volatile Thread restartThread;
-    private volatile Thread preloader;
-    private volatile boolean restartPathLoaded;
+    private volatile ClassPreloader.Background preloader;
     /** This process as the container's holder, or null (see {@link ContainerHolder}). */
     private volatile ContainerHolder holder;
     /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
@@ -474,7 +473,8 @@ public class GracefulRestart extends AbstractLifeCycle
     @ManagedAttribute("Whether what a restart needs is loaded, so that the jar may now be overwritten in place (cp) before a restart")
     public boolean isRestartPathLoaded()
     {
-        return restartPathLoaded;
+        ClassPreloader.Background preload = preloader;
+        return preload != null && preload.isDone();
     }
 
     @ManagedAttribute("Whether a restart is in progress")
@@ -538,22 +538,7 @@ public class GracefulRestart extends AbstractLifeCycle
         os = Os.current();
         // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
         // background, so as not to delay the start; a restart waits for it (startRestart).
-        Os warm = os;
-        restartPathLoaded = false;
-        Thread preload = new Thread(() ->
-        {
-            long start = System.nanoTime();
-            // The native calls first: they load and initialize the binding's classes for each kind of call.
-            if (warm != null)
-                warm.warmUp();
-            int classes = ClassPreloader.preload(ClassPreloader.restartPath()).size();
-            restartPathLoaded = true;
-            LOG.debug("Restart path preloaded: {} classes and the native calls in {} ms", classes, (System.nanoTime() - start) / 1_000_000L);
-        }, "graceful-preload");
-        preload.setDaemon(true);
-        preload.setPriority(Thread.MIN_PRIORITY);
-        preloader = preload;
-        preload.start();
+        preloader = ClassPreloader.startInBackground(os);
         registry = InheritedSockets.get();
         serving = false;
         handedOff = false;
@@ -563,24 +548,10 @@ public class GracefulRestart extends AbstractLifeCycle
             holder = ContainerHolder.forFirstProcess(os, holderMode, registry);
             holderLink = holder != null ? holder : HolderLink.inherited(os, registry, InheritedEnvironment.original());
         }
-        if (registry.source() == InheritedSockets.Source.HANDOFF && os != null && takeover == null)
-        {
-            takeover = new TakeoverHandshake(os, registry.controlFd(), registry.parentPid(), InheritedEnvironment.original().get(HandoffProtocol.NICE));
-            // The connectors are open but not started: keep them from accepting until the parent has committed.
-            for (HandedOverConnector connector : connectors())
-                connector.pauseForTakeover();
-        }
-        List<RestartListener> supervisors = new ArrayList<>();
-        if (pidFile != null)
-            supervisors.add(new PidFile(java.nio.file.Path.of(pidFile)));
-        if (underSystemd())
-        {
-            int predecessor = registry.source() == InheritedSockets.Source.HANDOFF ? registry.parentPid() : 0;
-            supervisors.add(new SystemdNotifier(os, InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET), predecessor,
-                fdStoreWanted() ? this::socketsToStore : null));
-            if (pidFile == null)
-                LOG.warn("Running under systemd (NOTIFY_SOCKET is set) without a PID file: restarts will be refused. {}", PID_FILE_FIX);
-        }
+        // Once per process: a bean started again after the takeover does not take over a second time.
+        if (takeover == null)
+            takeover = ReplacementTakeover.ifReplacement(os, registry, connectors());
+        List<RestartListener> supervisors = Supervisors.forStart(os, pidFile, systemdNotify, systemdFdStore, registry, this::connectors);
         listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
         for (HandedOverConnector connector : connectors())
@@ -699,58 +670,19 @@ public class GracefulRestart extends AbstractLifeCycle
         @Override
         public void lifeCycleStarted(LifeCycle event)
         {
-            TakeoverHandshake handshake = takeover;
-            if (handshake == null)
-            {
+            ReplacementTakeover replacement = takeover;
+            if (replacement == null || !replacement.pending())
                 markServing();
-                return;
-            }
-            Thread thread = new Thread(() -> completeTakeover(handshake), "graceful-takeover");
-            thread.setDaemon(true);
-            thread.start();
+            else
+                replacement.serverStarted(server, readinessCheck, GracefulRestart.this::connectors, GracefulRestart.this::markServing);
         }
 
         @Override
         public void lifeCycleFailure(LifeCycle event, Throwable cause)
         {
-            TakeoverHandshake handshake = takeover;
-            if (handshake != null && event == server)
-            {
-                takeover = null;
-                handshake.reportFailure("the server failed to start: " + cause);
-            }
-        }
-    }
-
-    private void completeTakeover(TakeoverHandshake handshake)
-    {
-        try
-        {
-            boolean go = handshake.reportReady(server, readinessCheck, connectors());
-            takeover = null;
-            LOG.info("Took over from parent pid {} as generation {}{}", registry.parentPid(), registry.generation(), go ? "" : " (parent gone)");
-            markServing();
-        }
-        catch (Throwable x)
-        {
-            takeover = null;
-            LOG.error("Not ready to take over from parent pid {}: {}. Exiting; the parent keeps serving", registry.parentPid(), x.toString());
-            // On a thread that is not a daemon: stopping the server lets main() return from join(), and the JVM must
-            // not end (with 0) before the exit status says it failed.
-            Thread exit = new Thread(() ->
-            {
-                try
-                {
-                    server.stop();
-                }
-                catch (Exception e)
-                {
-                    LOG.debug("stop after failed readiness", e);
-                }
-                System.exit(1);
-            }, "graceful-takeover-failed");
-            exit.setDaemon(false);
-            exit.start();
+            ReplacementTakeover replacement = takeover;
+            if (replacement != null && event == server)
+                replacement.serverFailed(cause);
         }
     }
 
@@ -801,9 +733,9 @@ public class GracefulRestart extends AbstractLifeCycle
 
     private CompletableFuture<RestartOutcome> startRestart() throws InterruptedException
     {
-        Thread preload = preloader;
+        ClassPreloader.Background preload = preloader;
         if (preload != null)
-            preload.join(10_000L);
+            preload.await(10_000L);
         String refusal = refusal();
         if (refusal != null)
             return refuse(refusal);
@@ -826,23 +758,12 @@ public class GracefulRestart extends AbstractLifeCycle
                 connector.getTransport() instanceof java.nio.channels.ServerSocketChannel))
                 LOG.warn("Restart: {} is neither an InheritedServerConnector nor an InheritedUnixDomainConnector: its socket is not handed over, and the replacement must bind its own", connector);
         }
-        List<String> names = new ArrayList<>();
-        List<Integer> fds = new ArrayList<>();
-        List<String> socketFiles = new ArrayList<>();
-        for (HandedOverConnector connector : connectors)
-        {
-            names.add(connector.getHandoffName());
-            fds.add(connector.getAcceptFd());
-            socketFiles.add(connector.getOwnedSocketFile());
-        }
-        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), names, socketFiles, os.pid(), registry.generation());
+        List<Integer> fds = connectors.stream().map(HandedOverConnector::getAcceptFd).toList();
         HolderLink link = holderLink;
         int holderFd = link == null ? -1 : link.passOnFd();
-        if (holderFd >= 0)
-            env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(fds.size())));
         ReplacementPriority priority = ReplacementPriority.forSpawn(os, replacementNice);
-        if (priority != null)
-            env.put(HandoffProtocol.NICE, priority.environmentValue());
+        Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), connectors, os.pid(), registry.generation(),
+            holderFd >= 0, priority);
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -875,44 +796,6 @@ public class GracefulRestart extends AbstractLifeCycle
         return CompletableFuture.completedFuture(RestartOutcome.failure(0, reason, Duration.ZERO, null));
     }
 
-    private static final String PID_FILE_FIX = "Fix: set the PID file (pidFile; the example: --pid-file) to the unit's PIDFile= path: systemd " +
-        "follows the handover through it, and without it stops the whole service when this process exits after handing over";
-
-    private boolean underSystemd()
-    {
-        String notifySocket = InheritedEnvironment.original().get(SystemdNotifier.NOTIFY_SOCKET);
-        return systemdNotify && os != null && notifySocket != null && !notifySocket.isEmpty();
-    }
-
-    private boolean fdStoreWanted()
-    {
-        if (systemdFdStore)
-            return true;
-        try
-        {
-            return Integer.parseInt(InheritedEnvironment.original().getOrDefault(SystemdNotifier.FDSTORE, "0").trim()) > 0;
-        }
-        catch (NumberFormatException x)
-        {
-            return false;
-        }
-    }
-
-    /** @return the listening sockets this process bound itself (not inherited), by fd store name */
-    private Map<String, Integer> socketsToStore()
-    {
-        Map<String, Integer> sockets = new java.util.LinkedHashMap<>();
-        for (HandedOverConnector handedOver : connectors())
-        {
-            // TCP listeners only; a Unix-domain socket's path outlives a restart by itself
-            if (!(handedOver instanceof InheritedServerConnector connector) || connector.getInheritedSocket() != null || connector.getAcceptFd() < 0)
-                continue;
-            String name = connector.getSocketName() != null ? connector.getSocketName() : "port-" + connector.getLocalPort();
-            sockets.putIfAbsent(name, connector.getAcceptFd());
-        }
-        return sockets;
-    }
-
     private String refusal()
     {
         if (handedOff)
@@ -928,8 +811,8 @@ public class GracefulRestart extends AbstractLifeCycle
             return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
         if (!serving)
             return "this process is still taking over from its parent pid " + registry.parentPid() + "; try again once it serves";
-        if (underSystemd() && pidFile == null)
-            return "running under systemd (NOTIFY_SOCKET is set) without a PID file. " + PID_FILE_FIX;
+        if (Supervisors.underSystemd(os, systemdNotify) && pidFile == null)
+            return "running under systemd (NOTIFY_SOCKET is set) without a PID file. " + Supervisors.PID_FILE_FIX;
         return null;
     }
 

@@ -93,10 +93,8 @@ final class Handover
                 exitedInOverlap = childExit[0];
             }
             // Stop accepting before the listeners hear of the success: systemd ends a reload job at the READY=1 this
-            // sends, and a client that connects once `systemctl reload` has returned must reach the replacement. (The
-            // drain stops accepting again: a no-op by then.)
-            for (HandedOverConnector connector : connectors)
-                connector.stopAccepting();
+            // sends, and a client that connects once `systemctl reload` has returned must reach the replacement.
+            drain.stopAccepting(connectors);
             LOG.info("Restart: pid {} no longer accepts, after an overlap of {} ms{}; {} connection(s) moved over by Connection: close",
                 os.pid(), (System.nanoTime() - overlapStart) / 1_000_000L,
                 stopRequested ? " (cut short by a stop)" : exitedInOverlap != null ? " (the replacement ended)" : "", customizer.movedDuringSpread());

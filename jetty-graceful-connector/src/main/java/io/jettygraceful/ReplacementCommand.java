@@ -53,6 +53,25 @@ final class ReplacementCommand
         return environment(current, names, java.util.Collections.nCopies(names.size(), null), parentPid, generation);
     }
 
+    /**
+     * The replacement's environment for a restart that hands over {@code connectors}, in this order (fds 3, 4, ...).
+     *
+     * @param holder   whether the container holder's channel is passed on, after the control socket
+     * @param priority the replacement's priority while it starts, or null when it starts at this process's
+     */
+    static Map<String, String> environment(Map<String, String> current, List<HandedOverConnector> connectors, int parentPid, int generation,
+                                           boolean holder, ReplacementPriority priority)
+    {
+        List<String> names = connectors.stream().map(HandedOverConnector::getHandoffName).toList();
+        List<String> socketFiles = connectors.stream().map(HandedOverConnector::getOwnedSocketFile).toList();
+        Map<String, String> env = environment(current, names, socketFiles, parentPid, generation);
+        if (holder)
+            env.put(HandoffProtocol.HOLDER_FD, String.valueOf(HandoffProtocol.holderFdOf(connectors.size())));
+        if (priority != null)
+            env.put(HandoffProtocol.NICE, priority.environmentValue());
+        return env;
+    }
+
     /** @param socketFiles per socket, the identity of the socket file the service owns, or null (see HandoffProtocol) */
     static Map<String, String> environment(Map<String, String> current, List<String> names, List<String> socketFiles, int parentPid, int generation)
     {
