@@ -8,6 +8,8 @@ import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
 import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -33,6 +35,8 @@ import org.springframework.core.env.Environment;
 @EnableConfigurationProperties(JettyGracefulProperties.class)
 public class JettyGracefulAutoConfiguration
 {
+    private static final Logger LOG = LoggerFactory.getLogger(JettyGracefulAutoConfiguration.class);
+
     @Bean
     @ConditionalOnMissingBean
     public SpringGracefulRestart springGracefulRestart(JettyGracefulProperties properties, ObjectProvider<ReadinessCheck> readinessCheck,
@@ -44,7 +48,35 @@ public class JettyGracefulAutoConfiguration
         Binder binder = Binder.get(environment);
         boolean graceful = binder.bind("server.shutdown", Shutdown.class).orElse(Shutdown.GRACEFUL) == Shutdown.GRACEFUL;
         Duration timeout = binder.bind("spring.lifecycle.timeout-per-shutdown-phase", Duration.class).orElse(Duration.ofSeconds(30));
+        warnOfASeparateManagementServer(binder);
         return new SpringGracefulRestart(properties, readinessCheck.getIfUnique(), all, graceful, timeout);
+    }
+
+    private static void warnOfASeparateManagementServer(Binder binder)
+    {
+        String warning = separateManagementServerWarning(binder);
+        if (warning != null)
+            LOG.warn(warning);
+    }
+
+    /**
+     * A separate management port is a second Jetty server, in a child context this starter does not reach: its socket
+     * is not handed over, and the replacement cannot bind the port while the old process holds it. Said at the start,
+     * where the fix can be made, rather than only at the first failed restart. (Port 0 is left alone: each generation
+     * then binds a port of its own, and nothing fails.)
+     *
+     * @return the warning when {@code management.server.port} names a port other than {@code server.port}, else null
+     */
+    static String separateManagementServerWarning(Binder binder)
+    {
+        Integer management = binder.bind("management.server.port", Integer.class).orElse(null);
+        Integer main = binder.bind("server.port", Integer.class).orElse(8080);
+        if (management == null || management <= 0 || management.equals(main))
+            return null;
+        return "management.server.port=" + management + " serves the actuator from a second Jetty server, which is not handed over: every " +
+            "restart will fail (the replacement cannot bind port " + management + " while this process holds it). Fix: remove " +
+            "management.server.port to serve the actuator on server.port, and expose only the endpoints you need " +
+            "(management.endpoints.web.exposure.include)";
     }
 
     @Bean

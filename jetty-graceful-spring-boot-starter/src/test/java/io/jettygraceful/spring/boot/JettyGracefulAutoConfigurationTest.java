@@ -40,6 +40,31 @@ class JettyGracefulAutoConfigurationTest
     }
 
     @Test
+    void aSeparateManagementPortIsWarnedOfAtTheStartWithTheFix()
+    {
+        String warning = JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("server.port", "8080", "management.server.port", "8081"));
+        assertTrue(warning != null && warning.contains("management.server.port=8081") && warning.contains("every restart will fail") &&
+            warning.contains("Fix: remove management.server.port"), String.valueOf(warning));
+        assertNull(JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("server.port", "8080")), "no management port");
+        assertNull(JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("server.port", "9000", "management.server.port", "9000")),
+            "the same port is the same server");
+        assertNull(JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("management.server.port", "-1")), "management over HTTP off");
+        assertNull(JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("management.server.port", "0")),
+            "a random port: each generation binds its own");
+        assertTrue(JettyGracefulAutoConfiguration.separateManagementServerWarning(binder("management.server.port", "8081")) != null,
+            "server.port defaults to 8080");
+    }
+
+    private static org.springframework.boot.context.properties.bind.Binder binder(String... keysAndValues)
+    {
+        java.util.Map<String, String> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2)
+            map.put(keysAndValues[i], keysAndValues[i + 1]);
+        return new org.springframework.boot.context.properties.bind.Binder(
+            new org.springframework.boot.context.properties.source.MapConfigurationPropertySource(map));
+    }
+
+    @Test
     void disabledByProperty()
     {
         web.withPropertyValues("jetty.graceful.enabled=false").run(context ->
