@@ -30,11 +30,19 @@ public final class ExampleProcess implements AutoCloseable
     /**
      * The replacement's nice value in these tests, which run the load clients on the same cores as the servers:
      * at the default (5) a replacement competes with a test JVM that saturates the machine, and starts several times
-     * slower than it would beside clients on other machines (a Dropwizard replacement took 19 s instead of 4 s on 2
-     * cores). The tests are about requests, not priority; {@code ReplacementPriorityTest} tests the priority, and a
-     * builder keeps the default with {@link Builder#defaultReplacementNice()}.
+     * slower than it would beside clients on other machines (on 2 cores, a Dropwizard replacement under the test's load
+     * took 19 s to start at nice 5 and 9 s at nice 0). The tests are about requests, not priority:
+     * {@code ReplacementPriorityTest} tests the priority, and {@link Builder#asUsersRunIt()} keeps the default.
      */
     public static final int TEST_REPLACEMENT_NICE = 0;
+    /**
+     * The JVM flags the harness gives every server JVM it starts (each replacement repeats them): the JIT's first tier
+     * and the serial collector. Every generation is a fresh JVM that compiles its hot code again; with C2 that
+     * compiling competes with the load clients and the other generation on the same cores, and a Dropwizard
+     * replacement under load took 8.6 s to start instead of 6.5 s (and served half the requests). The benchmark and
+     * {@code StartupTimeTest} run the JVM's defaults ({@link Builder#asUsersRunIt()}).
+     */
+    public static final List<String> TEST_JVM_ARGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final Pattern SERVING = Pattern.compile("Serving pid=(\\d+) generation=(\\d+) uuid=([0-9a-f-]+)");
     private static final Duration POLL = Duration.ofMillis(20);
@@ -97,7 +105,7 @@ public final class ExampleProcess implements AutoCloseable
         private final List<String> wrapper = new ArrayList<>();
         private boolean outputOutlivesProcess;
         private Path jar;
-        private boolean defaultReplacementNice;
+        private boolean asUsersRunIt;
 
         /**
          * Declares that processes started by this one (a restart's next generation, a wrapper's background job) write
@@ -162,10 +170,13 @@ public final class ExampleProcess implements AutoCloseable
             return this;
         }
 
-        /** Runs the plain example with its default {@code --replacement-nice}, not {@link #TEST_REPLACEMENT_NICE}. */
-        public Builder defaultReplacementNice()
+        /**
+         * Runs the plain example as a user would: the JVM's own defaults and the example's default
+         * {@code --replacement-nice}, not {@link #TEST_JVM_ARGS} and {@link #TEST_REPLACEMENT_NICE}. For figures.
+         */
+        public Builder asUsersRunIt()
         {
-            this.defaultReplacementNice = true;
+            this.asUsersRunIt = true;
             return this;
         }
 
@@ -180,12 +191,14 @@ public final class ExampleProcess implements AutoCloseable
         {
             List<String> command = new ArrayList<>(wrapper);
             command.add((java != null ? java : Jdks.java(17)).toString());
+            boolean plainExample = jar == null || jar.equals(Jdks.exampleJar());
+            if (plainExample && !asUsersRunIt && jvmArgs.stream().noneMatch(a -> a.startsWith("-XX:TieredStopAtLevel") || a.endsWith("GC")))
+                command.addAll(TEST_JVM_ARGS);
             command.addAll(jvmArgs);
             command.add("-jar");
             command.add((jar != null ? jar : Jdks.exampleJar()).toString());
             command.addAll(args);
-            boolean plainExample = jar == null || jar.equals(Jdks.exampleJar());
-            if (plainExample && !defaultReplacementNice && !args.contains("--replacement-nice"))
+            if (plainExample && !asUsersRunIt && !args.contains("--replacement-nice"))
                 command.addAll(List.of("--replacement-nice", String.valueOf(TEST_REPLACEMENT_NICE)));
             return command;
         }

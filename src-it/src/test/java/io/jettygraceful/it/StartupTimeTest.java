@@ -49,7 +49,7 @@ class StartupTimeTest
     private long measure(int jdk, boolean inherited) throws Exception
     {
         int port = FreePorts.ipv4();
-        ExampleProcess.Builder builder = ExampleProcess.builder().name("startup-jdk" + jdk + (inherited ? "-inherited" : "-bound")).jdk(jdk);
+        ExampleProcess.Builder builder = ExampleProcess.builder().asUsersRunIt().name("startup-jdk" + jdk + (inherited ? "-inherited" : "-bound")).jdk(jdk);
         if (inherited)
             builder.wrapper(ExampleProcess.systemdSocketActivate(List.of("127.0.0.1:" + port), List.of("http")));
         else

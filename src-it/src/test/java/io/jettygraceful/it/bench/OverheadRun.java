@@ -81,9 +81,9 @@ final class OverheadRun
     {
         int inheritedPort = FreePorts.ipv4();
         int plainPort = FreePorts.ipv4();
-        ExampleProcess inherited = processes.start(ExampleProcess.builder().defaultReplacementNice().name("bench-overhead-inherited")
+        ExampleProcess inherited = processes.start(ExampleProcess.builder().asUsersRunIt().name("bench-overhead-inherited")
             .args("--host", "127.0.0.1", "--port", String.valueOf(inheritedPort)));
-        ExampleProcess plain = processes.start(ExampleProcess.builder().defaultReplacementNice().name("bench-overhead-plain")
+        ExampleProcess plain = processes.start(ExampleProcess.builder().asUsersRunIt().name("bench-overhead-plain")
             .args("--host", "127.0.0.1", "--port", String.valueOf(plainPort), "--plain-connector"));
         inherited.servingPid(Duration.ofSeconds(60));
         plain.servingPid(Duration.ofSeconds(60));

@@ -214,7 +214,7 @@ final class RestartRun
 
     private static ExampleProcess.Builder builder(Lane lane, int port)
     {
-        ExampleProcess.Builder builder = ExampleProcess.builder().defaultReplacementNice().name("bench-" + lane.id().replace(':', '-'))
+        ExampleProcess.Builder builder = ExampleProcess.builder().asUsersRunIt().name("bench-" + lane.id().replace(':', '-'))
             .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--drain-timeout", "10s");
         if (lane.strategy() == Strategy.REUSE_PORT)
             builder.args("--reuse-port");
