@@ -2,9 +2,12 @@ package io.jettygraceful.it.systemd;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
+import io.jettygraceful.it.ExampleProcess;
 import io.jettygraceful.it.ExampleStatus;
 import io.jettygraceful.it.Http;
 import io.jettygraceful.it.Restarts;
@@ -19,6 +22,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 public final class AppService
 {
     /** Journal lines that mean systemd does not supervise the serving JVM as its own (issue 10). */
+    /**
+     * The one thing the harness adds to the README's unit, as a drop-in beside it: {@link ExampleProcess#TEST_JVM_ARGS}
+     * through {@code JAVA_TOOL_OPTIONS}, which every generation inherits. The unit file itself stays the README's.
+     */
+    static final String HARNESS_DROP_IN = UnitFiles.SERVICE + ".d/harness-jvm.conf";
     public static final List<String> FORBIDDEN = List.of("not our child", "reception only permitted", "SIGKILL");
     private static final Duration JOURNAL_LAG = Duration.ofSeconds(10);
 
@@ -40,7 +48,9 @@ public final class AppService
     {
         if (!units.runsOn(container.suite()))
             fail(units + " needs systemd " + units.minimumSystemd + "+, " + container.suite() + " has " + container.suite().systemd);
-        container.install(units.withPorts(port, adminPort));
+        Map<String, String> files = new LinkedHashMap<>(units.withPorts(port, adminPort));
+        files.put(HARNESS_DROP_IN, "[Service]\nEnvironment=\"JAVA_TOOL_OPTIONS=" + String.join(" ", ExampleProcess.TEST_JVM_ARGS) + "\"\n");
+        container.install(files);
         return new AppService(container, units, port, adminPort);
     }
 

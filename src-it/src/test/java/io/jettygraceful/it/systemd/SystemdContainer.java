@@ -195,7 +195,8 @@ public final class SystemdContainer implements AutoCloseable
         try (Stream<Path> files = Files.list(units))
         {
             for (Path unit : files.filter(p -> p.getFileName().toString().startsWith(UnitFiles.PREFIX)).toList())
-                Files.delete(unit);
+                DebianRootfs.deleteTree(unit); // a unit, or a unit's drop-in directory
+
         }
         Path journal = root.resolve("var/log/journal");
         if (Files.isDirectory(journal))
@@ -345,7 +346,11 @@ public final class SystemdContainer implements AutoCloseable
         try
         {
             for (Map.Entry<String, String> file : files.entrySet())
-                Files.writeString(root.resolve("etc/systemd/system").resolve(file.getKey()), file.getValue());
+            {
+                Path target = root.resolve("etc/systemd/system").resolve(file.getKey());
+                Files.createDirectories(target.getParent()); // a drop-in: app.service.d/NAME.conf
+                Files.writeString(target, file.getValue());
+            }
         }
         catch (IOException x)
         {
