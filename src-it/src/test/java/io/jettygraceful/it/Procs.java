@@ -1,6 +1,7 @@
 package io.jettygraceful.it;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,6 +37,25 @@ public final class Procs
     {
         Optional<Character> state = state(pid);
         return state.isPresent() && state.get() != 'Z' && state.get() != 'X';
+    }
+
+    /**
+     * @return true when every thread of {@code pid} has exited (a zombie left for its parent, or gone). Stronger than
+     * {@code !isAlive}: the leader thread of a JVM that exits shows as a zombie while its other threads still run their
+     * exit, and its children move to the subreaper only once the last one has.
+     */
+    public static boolean hasExited(long pid)
+    {
+        if (isAlive(pid))
+            return false;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task")))
+        {
+            return tasks.count() <= 1;
+        }
+        catch (IOException | UncheckedIOException x)
+        {
+            return true; // reaped meanwhile
+        }
     }
 
     /** @return true when {@code pid} has exited but its parent has not reaped it */

@@ -85,10 +85,13 @@ public final class Restarts
         output.awaitLog("Restart: pid " + oldPid + " no longer accepts", timeout);
     }
 
-    /** Waits until {@code pid} has exited (a zombie counts as exited); fails after {@code timeout}. */
+    /**
+     * Waits until {@code pid} has exited, every thread of it (a zombie counts as exited; its children have then moved to
+     * the subreaper); fails after {@code timeout}.
+     */
     public static void awaitExit(long pid, Duration timeout)
     {
-        await(() -> !Procs.isAlive(pid), timeout, "pid " + pid + " to exit");
+        await(() -> Procs.hasExited(pid), timeout, "pid " + pid + " to exit");
     }
 
     public static void await(BooleanSupplier condition, Duration timeout, String what)
