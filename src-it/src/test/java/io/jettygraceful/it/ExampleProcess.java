@@ -209,7 +209,8 @@ public final class ExampleProcess implements AutoCloseable
             try
             {
                 Files.createDirectories(LOG_DIR);
-                Path log = LOG_DIR.resolve(name + "-" + SEQUENCE.incrementAndGet() + "-" + System.currentTimeMillis() % 100000 + ".log").toAbsolutePath();
+                // unique across the test JVMs that share target/ (surefire's forks): the test JVM's pid is in the name
+                Path log = LOG_DIR.resolve(name + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + ".log").toAbsolutePath();
                 Files.writeString(log, "");
                 ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
