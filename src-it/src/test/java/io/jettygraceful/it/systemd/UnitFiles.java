@@ -33,6 +33,8 @@ public enum UnitFiles
     public static final String SERVICE = "app.service";
     static final String HTTP_PORT = "8080";
     static final String ADMIN_PORT = "8081";
+    /** Either port as a whole number (not inside a longer one). */
+    private static final java.util.regex.Pattern PORTS = java.util.regex.Pattern.compile("(?<!\\d)(" + HTTP_PORT + "|" + ADMIN_PORT + ")(?!\\d)");
 
     public final String directory;
     public final int minimumSystemd;
@@ -65,7 +67,9 @@ public enum UnitFiles
                 String text = Files.readString(file);
                 http |= text.contains(HTTP_PORT);
                 admin |= text.contains(ADMIN_PORT);
-                files.put(file.getFileName().toString(), text.replace(HTTP_PORT, String.valueOf(httpPort)).replace(ADMIN_PORT, String.valueOf(adminPort)));
+                // In one pass: replacing one port after the other turned a test port like 38081 into 3 + the admin port.
+                files.put(file.getFileName().toString(), PORTS.matcher(text).replaceAll(m ->
+                    String.valueOf(m.group().equals(HTTP_PORT) ? httpPort : adminPort)));
             }
         }
         catch (IOException x)
