@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every unit the README shows (an {@code ```ini} block) is one of the files the systemd tests run, byte for byte. */
 class ReadmeUnitsTest
@@ -55,5 +56,16 @@ class ReadmeUnitsTest
         {
             throw new java.io.UncheckedIOException(x);
         }
+    }
+
+    /** The test's ports go in whole, even when one holds the other's digits (38081 holds 8081). */
+    @Test
+    void theUnitsGetTheTestsPortsWhole()
+    {
+        java.util.Map<String, String> notify = UnitFiles.NOTIFY.withPorts(38081, 58080);
+        assertTrue(notify.get(UnitFiles.SERVICE).contains("Environment=PORT=38081\n"), notify.get(UnitFiles.SERVICE));
+        java.util.Map<String, String> two = UnitFiles.TWO_SOCKETS.withPorts(38081, 58080);
+        assertTrue(two.get("app-http.socket").contains("ListenStream=127.0.0.1:38081\n"), two.get("app-http.socket"));
+        assertTrue(two.get("app-admin.socket").contains("ListenStream=127.0.0.1:58080\n"), two.get("app-admin.socket"));
     }
 }
