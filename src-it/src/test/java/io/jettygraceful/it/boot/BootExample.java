@@ -36,7 +36,8 @@ final class BootExample
     static final Duration RESTART = Duration.ofSeconds(260);
     /** For the ready timeout: a replacement starts while its parent serves load, two JVMs on two cores. */
     static final String READY_TIMEOUT = "--jetty.graceful.ready-timeout=240s";
-    static final String[] JVM_ARGS = {"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"};
+    /** The harness's JVM flags ({@link ExampleProcess#TEST_JVM_ARGS}), which the plain example gets by itself. */
+    static final String[] JVM_ARGS = ExampleProcess.TEST_JVM_ARGS.toArray(String[]::new);
 
     private BootExample()
     {

@@ -29,11 +29,8 @@ final class DropwizardSample
      */
     static final Duration START = Duration.ofSeconds(180);
     static final Duration HANDOFF = Duration.ofSeconds(240);
-    /**
-     * The JIT's first tier only and the serial collector, as for the Boot sample: a replacement starts while the test's
-     * load clients saturate the same two cores, and C2 compiling Dropwizard's start competes with both servers.
-     */
-    static final String[] JVM_ARGS = {"-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"};
+    /** The harness's JVM flags ({@link io.jettygraceful.it.ExampleProcess#TEST_JVM_ARGS}), which the plain example gets by itself. */
+    static final String[] JVM_ARGS = io.jettygraceful.it.ExampleProcess.TEST_JVM_ARGS.toArray(String[]::new);
 
     private DropwizardSample()
     {
