@@ -77,6 +77,9 @@ final class ContainerHolder implements HolderLink
     private volatile SignalForwarder forwarder;
     private volatile Thread reader;
     private volatile boolean reading;
+    private volatile Thread exitHook;
+    private volatile boolean exiting;
+    private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     private ContainerHolder(Os os, int[] pair)
     {
@@ -139,6 +142,14 @@ final class ContainerHolder implements HolderLink
         loop.serving(servingPid);
         if (forwarder == null)
             forwarder = SignalForwarder.install(loop::forward);
+        if (exitHook == null)
+        {
+            // The application may end the JVM on its own once its server stopped after the drain (Maven's jetty:run
+            // returns from Server.join() and exits): the holder must stay all the same, until the serving process ends.
+            Thread hook = new Thread(this::awaitHold, "graceful-holder-exit");
+            Runtime.getRuntime().addShutdownHook(hook);
+            exitHook = hook;
+        }
         reading = true;
         Thread thread = new Thread(() ->
         {
@@ -154,6 +165,19 @@ final class ContainerHolder implements HolderLink
     synchronized void stopHolding()
     {
         stopReading();
+        Thread hook = exitHook;
+        exitHook = null;
+        if (hook != null)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (IllegalStateException x)
+            {
+                // the JVM is already exiting: the hook waits for hold(), which ends the process
+            }
+        }
         if (forwarder != null)
             forwarder.restore();
         forwarder = null;
@@ -203,7 +227,28 @@ final class ContainerHolder implements HolderLink
                 LOG.warn("Container holder: cannot exec the small JVM ({}): holding in this JVM", x.getMessage());
             }
         }
-        System.exit(loop.run(linger.toMillis()));
+        int status = loop.run(linger.toMillis());
+        held.countDown();
+        if (exiting)
+            Runtime.getRuntime().halt(status); // the JVM's exit began elsewhere and waits in awaitHold: it would never run a second one
+        System.exit(status);
+    }
+
+    /** The shutdown hook while holding: the JVM's exit waits until {@link #hold} ends the process (exec or halt). */
+    private void awaitHold()
+    {
+        exiting = true;
+        if (held.getCount() == 0)
+            return;
+        LOG.info("Container holder: this JVM was asked to exit while it holds; it stays until the serving generation (pid {}) ends", loop.servingPid());
+        try
+        {
+            held.await();
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs the small JVM once with {@code --check}: an exec that fails after the fact would end the container. */
@@ -282,6 +327,29 @@ final class ContainerHolder implements HolderLink
         {
             if (!entry.isEmpty() && known.add(Path.of(entry).toAbsolutePath().normalize()))
                 entries.add(entry);
+        }
+        // Loaded by a class loader of its own (start.jar's for jetty-home, a Maven plugin's realm for jetty-maven-plugin):
+        // that loader's jars too, since jffi's native library lives in a jar of its own that no class names.
+        for (ClassLoader loader = HolderMain.class.getClassLoader(); loader != null && loader != ClassLoader.getSystemClassLoader(); loader = loader.getParent())
+        {
+            if (!(loader instanceof java.net.URLClassLoader urls))
+                continue;
+            for (URL url : urls.getURLs())
+            {
+                try
+                {
+                    if ("file".equals(url.getProtocol()))
+                    {
+                        Path path = Path.of(url.toURI()).toAbsolutePath().normalize();
+                        if (java.nio.file.Files.exists(path) && known.add(path))
+                            entries.add(path.toString());
+                    }
+                }
+                catch (URISyntaxException | IllegalArgumentException x)
+                {
+                    // not a plain file: the checks below decide
+                }
+            }
         }
         for (Class<?> needed : List.of(HolderMain.class, jnr.ffi.LibraryLoader.class, com.kenai.jffi.Library.class))
         {
