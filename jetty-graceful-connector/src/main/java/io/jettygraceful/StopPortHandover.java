@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * {@code STOP.PORT} talk to) from generation to generation, so that the generation that serves is the one a stop
  * command stops.
  * <ul>
- *   <li>In a replacement, before its server starts, the server's {@link ShutdownService} beans are taken out: the
- *       replaced JVM still listens on the port, and the bind would only fail (logged as {@code Address already in
- *       use}).</li>
+ *   <li>In a replacement, before its server starts, the server's {@link ShutdownService} beans are taken out, and
+ *       jetty-home's {@code STOP.PORT} system property is cleared (so that the server makes no {@code ShutdownMonitor}
+ *       yet): the replaced JVM still listens on the port, and the bind would only fail (logged as
+ *       {@code Address already in use}).</li>
  *   <li>In the replaced JVM, once it handed over, a stop command that still reaches it (until it exits and frees the
  *       port) is passed on: instead of its own server, which drains anyway, it stops the serving generation with
  *       SIGTERM, which drains it as a real stop.</li>
@@ -41,7 +43,11 @@ final class StopPortHandover extends AbstractLifeCycle.AbstractLifeCycleListener
     private static final long WAIT_MILLIS = TimeUnit.MINUTES.toMillis(10);
 
     private final Server server;
+    private static final String STOP_PORT = "STOP.PORT";
+
     private final List<ShutdownService> held = new CopyOnWriteArrayList<>();
+    /** jetty-home's STOP.PORT, taken out of the system properties until the replaced JVM frees the port. */
+    private volatile String monitorPort;
 
     StopPortHandover(Server server)
     {
@@ -58,14 +64,22 @@ final class StopPortHandover extends AbstractLifeCycle.AbstractLifeCycleListener
             server.removeBean(service);
             held.add(service);
         }
-        if (!held.isEmpty())
+        // jetty-home's STOP.PORT: Server.doStart makes a ShutdownMonitor of the system properties and adds it as a bean,
+        // too late to be taken out; without STOP.PORT it makes none, and takeOver() makes it once the port is free.
+        String port = System.getProperty(STOP_PORT);
+        if (port != null && !port.isBlank())
+        {
+            monitorPort = port;
+            System.clearProperty(STOP_PORT);
+        }
+        if (!held.isEmpty() || monitorPort != null)
             LOG.info("Stop port {}: the replaced JVM listens on it; this replacement takes it over once the replaced JVM frees it", ports());
     }
 
     @Override
     public void serving()
     {
-        if (held.isEmpty())
+        if (held.isEmpty() && monitorPort == null)
             return;
         Thread thread = new Thread(this::takeOver, "graceful-stop-port");
         thread.setDaemon(true);
@@ -98,7 +112,15 @@ final class StopPortHandover extends AbstractLifeCycle.AbstractLifeCycleListener
     private void takeOver()
     {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
-        for (ShutdownService service : held)
+        List<ShutdownService> services = new ArrayList<>(held);
+        String port = monitorPort;
+        if (port != null)
+        {
+            monitorPort = null;
+            System.setProperty(STOP_PORT, port);
+            services.add(shutdownMonitor());
+        }
+        for (ShutdownService service : services)
         {
             try
             {
@@ -132,6 +154,12 @@ final class StopPortHandover extends AbstractLifeCycle.AbstractLifeCycleListener
         }
     }
 
+    @SuppressWarnings("removal")
+    private static ShutdownService shutdownMonitor()
+    {
+        return org.eclipse.jetty.server.ShutdownMonitor.getInstance();
+    }
+
     private static boolean free(ShutdownService service)
     {
         try (ServerSocket probe = new ServerSocket())
@@ -148,7 +176,8 @@ final class StopPortHandover extends AbstractLifeCycle.AbstractLifeCycleListener
 
     private String ports()
     {
-        return ports(held);
+        String monitor = monitorPort == null ? "" : " STOP.PORT=" + monitorPort;
+        return ports(held) + monitor;
     }
 
     private static String ports(List<ShutdownService> services)
