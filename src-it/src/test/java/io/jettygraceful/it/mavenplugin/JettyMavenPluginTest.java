@@ -187,6 +187,10 @@ class JettyMavenPluginTest
             Restarts.await(() -> maven.output().contains("Stop port 127.0.0.1:" + stopPort + " taken over"), RESTART,
                 where + ": the serving generation answers the stop port" + maven.tail(30));
             assertTrue(maven.members().contains(first), where + ": the first generation stays as the holder (mvn stays in the foreground)");
+            // the holder's small JVM finds jffi's native jar also where the library is not on java.class.path (Maven's plugin realm, start.jar's loader)
+            Restarts.await(() -> maven.output().contains("[jetty-graceful holder " + first + "] holding for serving pid " + second), RESTART,
+                where + ": the first generation holds in the small JVM" + maven.tail(30));
+            assertFalse(maven.output().contains("holding in this JVM"), where + ": the small holder JVM started" + maven.tail(60));
 
             // stop
             switch (stop)
