@@ -30,7 +30,11 @@ import org.slf4j.LoggerFactory;
  *   <li>once drained, it execs a small JVM ({@link HolderMain}: same pid, same children, 8 MB heap) that reaps every
  *       orphan and exits with the serving process's status when that one ends ({@link HolderLoop}); when it cannot
  *       (the library is not a plain jar on the class path, the small JVM fails its pre-flight), the drained JVM holds
- *       itself, bigger but the same.</li>
+ *       itself, bigger but the same. The small JVM's class path is this JVM's plus the jars of the class loader that
+ *       loaded the library (start.jar's, a Maven plugin realm's), where jffi's native jar is;</li>
+ *   <li>an exit the application starts on its own once its server stopped (Maven's {@code jetty:run} returns from
+ *       {@code Server.join()} and exits) waits in a shutdown hook until the holder ends the process: the first
+ *       process stays, also as the first {@code mvn} of jetty-maven-plugin (holder {@code always}).</li>
  * </ul>
  * Which process serves it learns over the holder channel (see {@link HandoffProtocol}): a socket pair it creates
  * once, whose other end every generation inherits and passes on. Not being PID 1, it makes itself a child subreaper,
@@ -234,7 +238,11 @@ final class ContainerHolder implements HolderLink
         System.exit(status);
     }
 
-    /** The shutdown hook while holding: the JVM's exit waits until {@link #hold} ends the process (exec or halt). */
+    /**
+     * The shutdown hook while holding: the JVM's exit (an application that ends once its server stopped, as Maven's
+     * {@code jetty:run} does) waits until {@link #hold} ends the process, by exec or by halt, with the serving
+     * generation's status; it stops waiting if this process takes its sockets back.
+     */
     private void awaitHold()
     {
         exiting = true;
@@ -243,7 +251,12 @@ final class ContainerHolder implements HolderLink
         LOG.info("Container holder: this JVM was asked to exit while it holds; it stays until the serving generation (pid {}) ends", loop.servingPid());
         try
         {
-            held.await();
+            // until hold() ends the process; or no longer, when this process took its sockets back (stopHolding)
+            while (!held.await(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+            {
+                if (!isHolding())
+                    return;
+            }
         }
         catch (InterruptedException x)
         {

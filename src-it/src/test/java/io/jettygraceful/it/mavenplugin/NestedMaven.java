@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.it.Jdks;
 import io.jettygraceful.it.Procs;
 import io.jettygraceful.it.Restarts;
 import io.jettygraceful.it.Subreaper;
@@ -44,6 +45,10 @@ final class NestedMaven implements AutoCloseable
         ProcessBuilder builder = new ProcessBuilder(command).directory(project.toFile()).redirectErrorStream(true)
             .redirectOutput(log.toFile());
         builder.environment().put("MAVEN_OPTS", MAVEN_OPTS);
+        // -Dit.mavenplugin.jdk=25: Maven, and every JVM the plugin starts, on that JDK (Jdks finds it)
+        String jdk = System.getProperty("it.mavenplugin.jdk");
+        if (jdk != null && !jdk.isBlank())
+            builder.environment().put("JAVA_HOME", Jdks.java(Integer.parseInt(jdk.trim())).getParent().getParent().toString());
         Files.writeString(log.resolveSibling(log.getFileName() + ".command"), String.join(" ", command));
         return new NestedMaven(builder.start(), log);
     }
