@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,11 @@ class SystemdReloadTest
             assertTrue(summary.answeredBy().containsKey(second.uuid()), "the replacement answered no load request: " + summary);
         }
         app.assertCleanJournal("Serving pid=" + app.mainPid());
+        // The unit runs the JVM as its own user (DynamicUser=yes): LimitNICE=20 is what lets the replacement, started
+        // 5 nicer, go back to the service's priority; without it the first restart logs that it started at the same one.
+        String journal = app.journal();
+        assertFalse(journal.contains("the replacement starts at this process's priority"),
+            "the replacement could not be started nicer under the unit's user and LimitNICE=:\n" + journal);
     }
 
     @ParameterizedTest(name = "{0}")
