@@ -162,6 +162,12 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
         return sseClients.track(Objects.requireNonNull(handler, "handler"));
     }
 
+    /** Ends every tracked event stream, as a restart does once the replacement serves: for tests. */
+    void endSseStreams()
+    {
+        sseClients.closeAll();
+    }
+
     /** Open SSE clients tracked by {@link #sse(Consumer)}: for tests. */
     int openSseClients()
     {
