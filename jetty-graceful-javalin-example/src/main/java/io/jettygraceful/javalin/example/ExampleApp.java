@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The Javalin sample: {@code java -jar jetty-graceful-javalin-example.jar --port 8083}; SIGHUP restarts it with zero
  * downtime. Routes as in the plain example: {@code /uuid} (this process's uuid), {@code /delayed?ms=N} (the uuid after
- * N ms), {@code /status} (pid, uuid, generation, parentPid, listeners, as JSON), a WebSocket echo on {@code /ws}, and
- * Server-Sent Events on {@code /events} (the uuid, then one event per second). Logs
+ * N ms), {@code /status} (pid, uuid, generation, parentPid, listeners, as JSON), a WebSocket echo on {@code /ws}
+ * ({@code hello <uuid>}, then {@code <uuid> <message>} for each message), and
+ * Server-Sent Events on {@code /events} (an event {@code uuid}, then the stream stays open until a restart ends it). Logs
  * {@code Serving pid=N generation=G uuid=U listeners=[...]} once it serves (in a replacement: once its parent handed over).
  */
 public final class ExampleApp
@@ -97,7 +98,12 @@ public final class ExampleApp
                 ctx.result(PROCESS_UUID + "\n");
             });
             config.routes.get("/status", ctx -> status(ctx, graceful));
-            config.routes.ws("/ws", ws -> ws.onMessage(message -> message.send(message.message())));
+            // As the plain example's: greets with "hello <uuid>", echoes "<uuid> <message>"; a restart closes it with 1012.
+            config.routes.ws("/ws", ws ->
+            {
+                ws.onConnect(session -> session.send("hello " + PROCESS_UUID));
+                ws.onMessage(message -> message.send(PROCESS_UUID + " " + message.message()));
+            });
             config.routes.sse("/events", graceful.sse(client ->
             {
                 client.keepAlive();
