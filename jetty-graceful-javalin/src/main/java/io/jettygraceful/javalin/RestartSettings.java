@@ -26,17 +26,17 @@ public final class RestartSettings
         checked.setExitAfterDrain(true);
     }
 
-    public RestartSettings setSignal(String signal)
+    public void setSignal(String signal)
     {
         String name = signal == null ? "none" : signal.trim().toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
         if (!List.of("HUP", "USR1", "USR2", "NONE", "").contains(name))
             throw invalid("signal", signal, "only HUP, USR1, USR2 can trigger a restart", "HUP (the default), USR1, or none (restart through the API only)");
-        return set("signal", signal, r -> r.setSignal(signal), "HUP, USR1, or none");
+        set("signal", signal, r -> r.setSignal(signal), "HUP, USR1, or none");
     }
 
-    public RestartSettings setReadyTimeout(Duration timeout)
+    public void setReadyTimeout(Duration timeout)
     {
-        return set("readyTimeout", timeout, r -> r.setReadyTimeout(timeout), "a positive duration, e.g. Duration.ofSeconds(60)");
+        set("readyTimeout", timeout, r -> r.setReadyTimeout(timeout), "a positive duration, e.g. Duration.ofSeconds(60)");
     }
 
     public Duration getReadyTimeout()
@@ -44,9 +44,9 @@ public final class RestartSettings
         return checked.getReadyTimeout();
     }
 
-    public RestartSettings setDrainTimeout(Duration timeout)
+    public void setDrainTimeout(Duration timeout)
     {
-        return set("drainTimeout", timeout, r -> r.setDrainTimeout(timeout), "a positive duration, e.g. Duration.ofSeconds(30)");
+        set("drainTimeout", timeout, r -> r.setDrainTimeout(timeout), "a positive duration, e.g. Duration.ofSeconds(30)");
     }
 
     public Duration getDrainTimeout()
@@ -54,66 +54,66 @@ public final class RestartSettings
         return checked.getDrainTimeout();
     }
 
-    public RestartSettings setKillGrace(Duration grace)
+    public void setKillGrace(Duration grace)
     {
-        return set("killGrace", grace, r -> r.setKillGrace(grace), "a positive duration, e.g. Duration.ofSeconds(5)");
+        set("killGrace", grace, r -> r.setKillGrace(grace), "a positive duration, e.g. Duration.ofSeconds(5)");
     }
 
-    public RestartSettings setCommand(List<String> command)
+    public void setCommand(List<String> command)
     {
         if (command != null && command.isEmpty())
             throw invalid("command", command, "an empty command cannot start a replacement", "the replacement's command line (e.g. a launcher script ending in exec java ...), or null for this JVM's own");
-        return set("command", command, r -> r.setCommand(command), "a command line, or null");
+        set("command", command, r -> r.setCommand(command), "a command line, or null");
     }
 
-    public RestartSettings setPidFile(String pidFile)
+    public void setPidFile(String pidFile)
     {
-        return set("pidFile", pidFile, r -> r.setPidFile(pidFile), "a file in a writable directory, or null");
+        set("pidFile", pidFile, r -> r.setPidFile(pidFile), "a file in a writable directory, or null");
     }
 
-    public RestartSettings setSystemdNotify(boolean notify)
+    public void setSystemdNotify(boolean notify)
     {
-        return set("systemdNotify", notify, r -> r.setSystemdNotify(notify), "true or false");
+        set("systemdNotify", notify, r -> r.setSystemdNotify(notify), "true or false");
     }
 
-    public RestartSettings setSystemdFdStore(boolean store)
+    public void setSystemdFdStore(boolean store)
     {
-        return set("systemdFdStore", store, r -> r.setSystemdFdStore(store), "true or false");
+        set("systemdFdStore", store, r -> r.setSystemdFdStore(store), "true or false");
     }
 
-    public RestartSettings setExitAfterDrain(boolean exit)
+    public void setExitAfterDrain(boolean exit)
     {
-        return set("exitAfterDrain", exit, r -> r.setExitAfterDrain(exit), "true or false");
+        set("exitAfterDrain", exit, r -> r.setExitAfterDrain(exit), "true or false");
     }
 
-    public RestartSettings setDrainOnStop(boolean drain)
+    public void setDrainOnStop(boolean drain)
     {
-        return set("drainOnStop", drain, r -> r.setDrainOnStop(drain), "true or false");
+        set("drainOnStop", drain, r -> r.setDrainOnStop(drain), "true or false");
     }
 
-    public RestartSettings setTakeBackWindow(Duration window)
+    public void setTakeBackWindow(Duration window)
     {
-        return set("takeBackWindow", window, r -> r.setTakeBackWindow(window), "a duration of 0 or more, e.g. Duration.ofSeconds(2)");
+        set("takeBackWindow", window, r -> r.setTakeBackWindow(window), "a duration of 0 or more, e.g. Duration.ofSeconds(2)");
     }
 
-    public RestartSettings setHandoverSpread(Duration spread)
+    public void setHandoverSpread(Duration spread)
     {
-        return set("handoverSpread", spread, r -> r.setHandoverSpread(spread), "a duration of 0 or more, e.g. Duration.ofSeconds(1)");
+        set("handoverSpread", spread, r -> r.setHandoverSpread(spread), "a duration of 0 or more, e.g. Duration.ofSeconds(1)");
     }
 
-    public RestartSettings setWebSocketCloseSpread(Duration spread)
+    public void setWebSocketCloseSpread(Duration spread)
     {
-        return set("webSocketCloseSpread", spread, r -> r.setWebSocketCloseSpread(spread), "a duration of 0 or more, e.g. Duration.ofSeconds(5)");
+        set("webSocketCloseSpread", spread, r -> r.setWebSocketCloseSpread(spread), "a duration of 0 or more, e.g. Duration.ofSeconds(5)");
     }
 
-    public RestartSettings setReplacementNice(int increment)
+    public void setReplacementNice(int increment)
     {
-        return set("replacementNice", increment, r -> r.setReplacementNice(increment), "0 (off) to 19");
+        set("replacementNice", increment, r -> r.setReplacementNice(increment), "0 (off) to 19");
     }
 
-    public RestartSettings setHolder(String mode)
+    public void setHolder(String mode)
     {
-        return set("holder", mode, r -> r.setHolder(mode), "auto, always or never");
+        set("holder", mode, r -> r.setHolder(mode), "auto, always or never");
     }
 
     /** Applies every setting to {@code restart}, in the order they were given. */
@@ -122,7 +122,7 @@ public final class RestartSettings
         applied.forEach(setting -> setting.accept(restart));
     }
 
-    private RestartSettings set(String name, Object value, Consumer<GracefulRestart> setting, String fix)
+    private void set(String name, Object value, Consumer<GracefulRestart> setting, String fix)
     {
         try
         {
@@ -133,7 +133,6 @@ public final class RestartSettings
             throw invalid(name, value, String.valueOf(x.getMessage()), fix);
         }
         applied.add(setting);
-        return this;
     }
 
     private static IllegalArgumentException invalid(String name, Object value, String problem, String fix)

@@ -165,8 +165,13 @@ class GracefulRestartPluginTest
     {
         Path pidFile = dir.resolve("missing-dir").resolve("app.pid");
         JavalinException failure = assertThrows(JavalinException.class, () -> start(
-            new GracefulRestartPlugin(c -> c.getRestart().setSignal("none").setPidFile(pidFile.toString())), new CopyOnWriteArrayList<>(), new CountDownLatch(1)));
-        assertTrue(String.valueOf(failure.getMessage()).contains(pidFile.toString()), failure.getMessage());
+            new GracefulRestartPlugin(c ->
+            {
+                c.getRestart().setSignal("none");
+                c.getRestart().setPidFile(pidFile.toString());
+            }), new CopyOnWriteArrayList<>(), new CountDownLatch(1)));
+        String message = String.valueOf(failure.getMessage());
+        assertTrue(message.contains("PID file " + pidFile) && message.contains("Fix:"), "Javalin's start failure names the file and the fix: " + message);
         app = null;
     }
 
