@@ -11,7 +11,9 @@ import io.javalin.config.JavalinState;
 import io.javalin.http.sse.SseClient;
 import io.javalin.plugin.Plugin;
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.GracefulRestartConfiguration;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InvalidSettingException;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
@@ -78,6 +80,13 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
         return "jetty-graceful";
     }
 
+    /** Checks the settings as a whole inside {@code Javalin.create}: a setting that cannot work fails there, not at start. */
+    @Override
+    public void onInitialize(JavalinState state)
+    {
+        pluginConfig.getRestart().validate();
+    }
+
     @Override
     public void onStart(JavalinState state)
     {
@@ -105,8 +114,7 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
         List<InheritedServerConnector> replaced = InheritedConnectors.replace(server, config.isInheritRequired());
         if (replaced.isEmpty())
             LOG.warn("No ServerConnector on {}: nothing will be handed over on restart", server);
-        GracefulRestart created = new GracefulRestart(server);
-        config.getRestart().applyTo(created);
+        GracefulRestart created = new GracefulRestart(server, config.getRestart());
         created.setReadinessCheck(config.getReadinessCheck());
         created.addRestartListener(new RestartListener()
         {
@@ -177,15 +185,18 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
     /** The plugin's settings: the library's restart settings, and how the plugin fits Javalin. */
     public static final class Config
     {
-        private final RestartSettings restart = new RestartSettings();
+        private final GracefulRestartConfiguration restart = new GracefulRestartConfiguration();
         private final List<RestartListener> listeners = new CopyOnWriteArrayList<>();
         private volatile boolean inheritRequired;
         private volatile boolean stopAtShutdown = true;
         private volatile Duration stopTimeout;
         private volatile ReadinessCheck readinessCheck;
 
-        /** @return the settings of the restart itself (signal, readyTimeout, drainTimeout, pidFile, ...), checked as they are set */
-        public RestartSettings getRestart()
+        /**
+         * @return the library's settings of the restart itself (signal, readyTimeout, drainTimeout, pidFile, warmUp, ...),
+         * each checked as it is set; the plugin's {@link GracefulRestart} acts on this very object
+         */
+        public GracefulRestartConfiguration getRestart()
         {
             return restart;
         }
@@ -224,13 +235,13 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
         /**
          * @param timeout how long a real stop ({@code app.stop()}, SIGTERM) may drain: the server's stop timeout, set
          *                when Javalin's server has none (0); default the restart's {@code drainTimeout}
-         * @throws IllegalArgumentException when not positive
+         * @throws InvalidSettingException when not positive
          */
         public Config setStopTimeout(Duration timeout)
         {
             if (timeout == null || timeout.isNegative() || timeout.isZero())
-                throw new IllegalArgumentException("Invalid jetty-graceful setting stopTimeout = " + timeout +
-                    ": a real stop needs time to drain. Fix: a positive duration, e.g. Duration.ofSeconds(30), or leave it unset for the drainTimeout");
+                throw new InvalidSettingException("stopTimeout", timeout, "a real stop needs time to drain",
+                    "a positive duration such as Duration.ofSeconds(30), or leave it unset for the drainTimeout");
             this.stopTimeout = timeout;
             return this;
         }
@@ -242,9 +253,9 @@ public class GracefulRestartPlugin extends Plugin<GracefulRestartPlugin.Config>
         }
 
         /**
-         * @param check runs in a replacement once its server started, before it reports ready (a warm-up, a check of
-         *              the application's health); the parent keeps serving when it throws. E.g. a
-         *              {@link io.jettygraceful.WarmUpReadinessCheck}.
+         * @param check runs in a replacement once its server started, before it reports ready (a check of the
+         *              application's health, a warm-up of its own), and before the configuration's warm-up
+         *              ({@code getRestart().getWarmUp()}); the parent keeps serving when it throws
          */
         public Config setReadinessCheck(ReadinessCheck check)
         {

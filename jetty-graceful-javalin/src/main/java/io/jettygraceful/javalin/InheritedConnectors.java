@@ -1,11 +1,9 @@
 package io.jettygraceful.javalin;
 
 import java.util.ArrayList;
-import java.util.EventListener;
 import java.util.List;
 
 import io.jettygraceful.InheritedServerConnector;
-import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
@@ -17,14 +15,14 @@ import org.slf4j.LoggerFactory;
  * Replaces every {@link ServerConnector} of Javalin's {@link Server} (its default one from {@code jetty.host} and
  * {@code jetty.port}, those of {@code jetty.addConnector}, and the SSL plugin's) by an {@link InheritedServerConnector}
  * that carries the same connection factories (TLS, ALPN, HTTP/2, and the {@code HttpConfiguration} with its customizers
- * stay as they were), the same executor, scheduler, buffer pool, acceptors and selectors, and the same settings.
+ * stay as they were), the same executor, scheduler, buffer pool, acceptors and selectors, and the same settings: the
+ * library's {@link InheritedServerConnector#copyOf(ServerConnector)}. A {@link NetworkConnectionLimit} is moved to the
+ * new connectors.
  *
  * <p>Nothing is opened here: the original connectors were never started, and each new one adopts an inherited socket or
  * binds the host and port when the server starts it. A subclass of {@code ServerConnector} is left alone with a
  * warning (its overrides cannot be carried over): its socket is not handed over.</p>
- *
- * <p>Interim: {@link #copyOf} becomes the library's {@code InheritedServerConnector.copyOf(ServerConnector)}.</p>
- */
+ * */
 final class InheritedConnectors
 {
     private static final Logger LOG = LoggerFactory.getLogger(InheritedConnectors.class);
@@ -50,7 +48,7 @@ final class InheritedConnectors
             }
             else if (connector.getClass() == ServerConnector.class)
             {
-                InheritedServerConnector copy = copyOf((ServerConnector)connector);
+                InheritedServerConnector copy = InheritedServerConnector.copyOf((ServerConnector)connector);
                 copy.setInheritRequired(inheritRequired);
                 inherited.add(copy);
                 result.add(copy);
@@ -70,33 +68,5 @@ final class InheritedConnectors
             server.addBean(new NetworkConnectionLimit(limit.getMaxNetworkConnectionCount(), inherited.toArray(Connector[]::new)));
         }
         return inherited;
-    }
-
-    /** @return a new connector on the same server with the factories and settings of {@code original} */
-    static InheritedServerConnector copyOf(ServerConnector original)
-    {
-        InheritedServerConnector copy = new InheritedServerConnector(original.getServer(), original.getExecutor(), original.getScheduler(),
-            original.getByteBufferPool(), original.getAcceptors(), original.getSelectorManager().getSelectorCount(),
-            original.getConnectionFactories().toArray(ConnectionFactory[]::new));
-        copy.setHost(original.getHost());
-        copy.setPort(original.getPort());
-        copy.setIdleTimeout(original.getIdleTimeout());
-        copy.setShutdownIdleTimeout(original.getShutdownIdleTimeout());
-        copy.setAcceptQueueSize(original.getAcceptQueueSize());
-        copy.setReuseAddress(original.getReuseAddress());
-        copy.setReusePort(original.isReusePort());
-        copy.setAcceptedTcpNoDelay(original.getAcceptedTcpNoDelay());
-        copy.setAcceptedReceiveBufferSize(original.getAcceptedReceiveBufferSize());
-        copy.setAcceptedSendBufferSize(original.getAcceptedSendBufferSize());
-        copy.setAcceptorPriorityDelta(original.getAcceptorPriorityDelta());
-        copy.setName(original.getName());
-        if (original.getDefaultProtocol() != null)
-            copy.setDefaultProtocol(original.getDefaultProtocol());
-        for (EventListener listener : original.getEventListeners())
-        {
-            if (!(listener instanceof NetworkConnectionLimit))
-                copy.addEventListener(listener);
-        }
-        return copy;
     }
 }

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.javalin.Javalin;
 import io.javalin.util.JavalinException;
+import io.jettygraceful.GracefulRestartConfiguration;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InvalidSettingException;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -143,21 +146,42 @@ class GracefulRestartPluginTest
     @Test
     void settingsThatCannotWorkFailWhereTheyAreSetNamingTheSettingAndTheFix()
     {
-        IllegalArgumentException drain = assertThrows(IllegalArgumentException.class,
-            () -> new GracefulRestartPlugin(c -> c.getRestart().setDrainTimeout(Duration.ZERO)));
-        assertTrue(drain.getMessage().contains("drainTimeout") && drain.getMessage().contains("Fix:"), drain.getMessage());
-        IllegalArgumentException signal = assertThrows(IllegalArgumentException.class,
-            () -> new GracefulRestartPlugin(c -> c.getRestart().setSignal("TERM")));
-        assertTrue(signal.getMessage().contains("signal = TERM") && signal.getMessage().contains("Fix:"), signal.getMessage());
-        IllegalArgumentException nice = assertThrows(IllegalArgumentException.class,
-            () -> new GracefulRestartPlugin(c -> c.getRestart().setReplacementNice(40)));
-        assertTrue(nice.getMessage().contains("replacementNice") && nice.getMessage().contains("Fix:"), nice.getMessage());
-        IllegalArgumentException stop = assertThrows(IllegalArgumentException.class,
-            () -> new GracefulRestartPlugin(c -> c.setStopTimeout(Duration.ofSeconds(-1))));
-        assertTrue(stop.getMessage().contains("stopTimeout") && stop.getMessage().contains("Fix:"), stop.getMessage());
+        assertInvalid("drainTimeout", () -> new GracefulRestartPlugin(c -> c.getRestart().setDrainTimeout(Duration.ZERO)));
+        assertInvalid("signal", () -> new GracefulRestartPlugin(c -> c.getRestart().setSignal("TERM")));
+        assertInvalid("replacementNice", () -> new GracefulRestartPlugin(c -> c.getRestart().setReplacementNice(40)));
+        assertInvalid("holder", () -> new GracefulRestartPlugin(c -> c.getRestart().setHolder("sometimes")));
+        assertInvalid("warmUp.threads", () -> new GracefulRestartPlugin(c -> c.getRestart().getWarmUp().setThreads(0)));
+        assertInvalid("stopTimeout", () -> new GracefulRestartPlugin(c -> c.setStopTimeout(Duration.ofSeconds(-1))));
         // Inside Javalin.create, as an application writes it: the same exception, before anything started.
-        assertThrows(IllegalArgumentException.class, () -> Javalin.create(config ->
+        assertInvalid("killGrace", () -> Javalin.create(config ->
             config.registerPlugin(new GracefulRestartPlugin(c -> c.getRestart().setKillGrace(Duration.ofMillis(-5))))));
+    }
+
+    private static void assertInvalid(String setting, org.junit.jupiter.api.function.Executable configure)
+    {
+        InvalidSettingException x = assertThrows(InvalidSettingException.class, configure);
+        assertEquals(setting, x.setting());
+        assertTrue(x.getMessage().startsWith("Invalid jetty-graceful setting " + setting + " = ") && x.getMessage().contains(". Fix: "), x.getMessage());
+    }
+
+    @Test
+    void theRestartActsOnThePluginsConfigurationSoEverySettingIsReachable()
+    {
+        GracefulRestartConfiguration[] configured = new GracefulRestartConfiguration[1];
+        GracefulRestartPlugin plugin = new GracefulRestartPlugin(c ->
+        {
+            configured[0] = c.getRestart();
+            c.getRestart().setSignal("none");
+            c.getRestart().setWebSocketCloseSpread(Duration.ofMillis(1234));
+            c.getRestart().setHandoverSpread(Duration.ZERO);
+            c.getRestart().getWarmUp().setCount(7);
+        });
+        start(plugin, new CopyOnWriteArrayList<>(), new CountDownLatch(1));
+        GracefulRestartConfiguration used = plugin.getGracefulRestart().getConfiguration();
+        assertSame(configured[0], used);
+        assertEquals(Duration.ofMillis(1234), used.getWebSocketCloseSpread());
+        assertEquals(Duration.ZERO, used.getHandoverSpread());
+        assertEquals(7, used.getWarmUp().getCount());
     }
 
     @Test
@@ -171,7 +195,8 @@ class GracefulRestartPluginTest
                 c.getRestart().setPidFile(pidFile.toString());
             }), new CopyOnWriteArrayList<>(), new CountDownLatch(1)));
         String message = String.valueOf(failure.getMessage());
-        assertTrue(message.contains("PID file " + pidFile) && message.contains("Fix:"), "Javalin's start failure names the file and the fix: " + message);
+        assertTrue(message.contains("Invalid jetty-graceful setting pidFile = " + pidFile) && message.contains("Fix:"),
+            "Javalin's start failure names the setting, the file and the fix: " + message);
         app = null;
     }
 

@@ -58,24 +58,10 @@ public final class ExampleApp
         GracefulRestartPlugin[] plugin = new GracefulRestartPlugin[1];
         GracefulRestartPlugin graceful = new GracefulRestartPlugin(config ->
         {
-            var restart = config.getRestart();
-            if (options.drainTimeout != null)
-                restart.setDrainTimeout(ExampleOptions.duration("--drain-timeout", options.drainTimeout));
-            if (options.readyTimeout != null)
-                restart.setReadyTimeout(ExampleOptions.duration("--ready-timeout", options.readyTimeout));
-            if (options.handoverSpread != null)
-                restart.setHandoverSpread(ExampleOptions.duration("--handover-spread", options.handoverSpread));
-            if (options.replacementNice != null)
-                restart.setReplacementNice(Integer.parseInt(options.replacementNice));
-            if (options.signal != null)
-                restart.setSignal(options.signal);
-            if (options.pidFile != null)
-                restart.setPidFile(options.pidFile);
-            if (options.holder != null)
-                restart.setHolder(options.holder);
+            options.applyTo(config.getRestart()); // every --<setting>: a value that cannot work fails here, naming the setting
             config.setInheritRequired(options.inheritRequired);
             if (options.readinessGate != null)
-                config.setReadinessCheck(server -> awaitGate(Path.of(options.readinessGate), restart.getReadyTimeout().toMillis()));
+                config.setReadinessCheck(server -> awaitGate(Path.of(options.readinessGate), config.getRestart().getReadyTimeout().toMillis()));
             config.addRestartListener(new RestartListener()
             {
                 @Override

@@ -1,40 +1,49 @@
 package io.jettygraceful.javalin.example;
 
-import java.time.Duration;
-import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.GracefulRestartSettings;
 
 /**
- * The sample's command line. Each restart setting is handed to the plugin as given, so a value that cannot work is
- * refused by the plugin itself, naming the setting and the fix.
+ * The sample's command line: where to listen, two test hooks, and every setting of the restart as
+ * {@code --<setting>} (its kebab name, {@code --drain-timeout 20s}, {@code --warm-up-count 500}), as the plain example
+ * has them. The settings are only collected here: they are set on the plugin's configuration inside
+ * {@code Javalin.create} ({@link #applyTo}), so a value that cannot work is refused by the plugin's configuration
+ * itself, naming the setting and the fix, and stops the start.
  */
 final class ExampleOptions
 {
-    static final String USAGE = "usage: java -jar jetty-graceful-javalin-example.jar [options]\n" +
-        "  --host HOST              address to bind when no socket is inherited (default 127.0.0.1)\n" +
-        "  --port PORT              port to bind when no socket is inherited (default 8083; 0 = any free port)\n" +
-        "  --drain-timeout D        e.g. 30s, 500ms (default 30s)\n" +
-        "  --ready-timeout D        (default 60s)\n" +
-        "  --handover-spread D      (default 1s)\n" +
-        "  --replacement-nice N     (default 5)\n" +
-        "  --signal NAME            HUP (default), USR1, or none\n" +
-        "  --pid-file FILE          keep the serving pid in FILE\n" +
-        "  --holder MODE            auto (default), always, never\n" +
-        "  --inherit-required       fail unless the socket is inherited (systemd socket activation)\n" +
-        "  --readiness-gate FILE    a replacement reports ready only once FILE exists (for tests)\n" +
-        "  --stop-marker FILE       append Javalin's stop events to FILE (for tests)";
+    static final String USAGE = String.join("\n",
+        "usage: java -jar jetty-graceful-javalin-example.jar [options]",
+        "  --host HOST              address to bind when no socket is inherited (default 127.0.0.1)",
+        "  --port PORT              port to bind when no socket is inherited (default 8083; 0 = any free port)",
+        "  --inherit-required       fail unless the socket is inherited (systemd socket activation) (flag)",
+        "  --readiness-gate FILE    a replacement reports ready only once FILE exists (for tests)",
+        "  --stop-marker FILE       append Javalin's serverStopping/serverStopped events to FILE (for tests)",
+        "Every setting of the restart (README, \"Settings\"), with its default:",
+        GracefulRestartSettings.all().stream()
+            .map(setting -> String.format("  %-32s default: %s", option(setting) + " " + setting.kind().name(),
+                setting.defaultValue() == null ? "none" : "'" + GracefulRestartSettings.Setting.textOf(setting.defaultValue()) + "'"))
+            .collect(Collectors.joining("\n")),
+        "Durations: 500ms, 30s, 2m; lists separated by commas. SIGHUP restarts with zero downtime.");
 
     String host = "127.0.0.1";
     int port = 8083;
-    String drainTimeout;
-    String readyTimeout;
-    String handoverSpread;
-    String replacementNice;
-    String signal;
-    String pidFile;
-    String holder;
     boolean inheritRequired;
     String readinessGate;
     String stopMarker;
+    /** Restart settings by name ({@code drainTimeout}), as given. */
+    final Map<String, String> settings = new LinkedHashMap<>();
+
+    /** @return the option of a setting: its kebab name with dots as dashes, {@code --warm-up-count} */
+    static String option(GracefulRestartSettings.Setting setting)
+    {
+        return "--" + setting.kebabName().replace('.', '-');
+    }
 
     static ExampleOptions parse(String[] args)
     {
@@ -56,19 +65,29 @@ final class ExampleOptions
             {
                 case "--host" -> options.host = value;
                 case "--port" -> options.port = port(value);
-                case "--drain-timeout" -> options.drainTimeout = value;
-                case "--ready-timeout" -> options.readyTimeout = value;
-                case "--handover-spread" -> options.handoverSpread = value;
-                case "--replacement-nice" -> options.replacementNice = value;
-                case "--signal" -> options.signal = value;
-                case "--pid-file" -> options.pidFile = value;
-                case "--holder" -> options.holder = value;
                 case "--readiness-gate" -> options.readinessGate = value;
                 case "--stop-marker" -> options.stopMarker = value;
-                default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                default ->
+                {
+                    Optional<GracefulRestartSettings.Setting> setting = GracefulRestartSettings.all().stream()
+                        .filter(candidate -> option(candidate).equals(arg)).findFirst();
+                    if (setting.isEmpty())
+                        throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                    options.settings.put(setting.get().name(), value);
+                }
             }
         }
         return options;
+    }
+
+    /**
+     * Sets the restart settings given on the command line on {@code configuration}, in order.
+     *
+     * @throws io.jettygraceful.InvalidSettingException from the configuration, for a value that cannot work
+     */
+    void applyTo(GracefulRestartConfiguration configuration)
+    {
+        settings.forEach((name, text) -> GracefulRestartSettings.named(name).orElseThrow().set(configuration, text));
     }
 
     private static int port(String value)
@@ -84,25 +103,5 @@ final class ExampleOptions
             // below
         }
         throw new IllegalArgumentException("--port " + value + ": expected 0 to 65535\n" + USAGE);
-    }
-
-    /** @return {@code 30s}, {@code 500ms}, {@code 2m} or a plain number of milliseconds as a Duration (negative ones too: the plugin judges them) */
-    static Duration duration(String option, String value)
-    {
-        String v = value.trim().toLowerCase(Locale.ROOT);
-        try
-        {
-            if (v.endsWith("ms"))
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            if (v.endsWith("s"))
-                return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
-            if (v.endsWith("m"))
-                return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
-            return Duration.ofMillis(Long.parseLong(v));
-        }
-        catch (NumberFormatException x)
-        {
-            throw new IllegalArgumentException(option + " " + value + ": expected a duration such as 30s or 500ms\n" + USAGE);
-        }
     }
 }

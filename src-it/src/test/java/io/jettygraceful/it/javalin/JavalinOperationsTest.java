@@ -165,11 +165,12 @@ class JavalinOperationsTest
     @Test
     void pluginSettingsThatCannotWorkStopTheStartNamingTheSettingAndTheFix() throws Exception
     {
-        assertRefused(List.of("--drain-timeout", "0s"), "Invalid jetty-graceful setting drainTimeout = PT0S", "Fix: a positive duration");
-        assertRefused(List.of("--signal", "TERM"), "Invalid jetty-graceful setting signal = TERM", "Fix: HUP");
-        assertRefused(List.of("--replacement-nice", "25"), "Invalid jetty-graceful setting replacementNice = 25", "Fix: 0 (off) to 19");
+        assertRefused(List.of("--drain-timeout", "0s"), "Invalid jetty-graceful setting drainTimeout = PT0S: it must be a positive duration", "Fix: a duration such as 30s");
+        assertRefused(List.of("--signal", "TERM"), "Invalid jetty-graceful setting signal = TERM", "Fix: HUP (the default), USR1, or none");
+        assertRefused(List.of("--replacement-nice", "25"), "Invalid jetty-graceful setting replacementNice = 25", "Fix: 5 (the default), or 0");
         Path pidFile = dir.resolve("no-such-dir").resolve("app.pid");
-        assertRefused(List.of("--pid-file", pidFile.toString()), "PID file " + pidFile + ": directory", "Fix: create it");
+        assertRefused(List.of("--pid-file", pidFile.toString()), "Invalid jetty-graceful setting pidFile = " + pidFile + ": the PID file's directory",
+            "Fix: create it");
     }
 
     private void assertRefused(List<String> args, String problem, String fix)
