@@ -159,7 +159,7 @@ public final class GracefulRestartSettings
             return textOf(get(configuration));
         }
 
-        /** @return {@code value} as text that {@link #set} reads back: durations in their largest whole unit */
+        /** @return {@code value} as text that {@link #set} reads back: durations in whole seconds, else milliseconds */
         public static String textOf(Object value)
         {
             if (value == null)
@@ -167,12 +167,6 @@ public final class GracefulRestartSettings
             if (value instanceof Duration duration)
             {
                 long millis = duration.toMillis();
-                if (millis == 0)
-                    return "0s";
-                if (millis % 3_600_000 == 0)
-                    return millis / 3_600_000 + "h";
-                if (millis % 60_000 == 0)
-                    return millis / 60_000 + "m";
                 if (millis % 1000 == 0)
                     return millis / 1000 + "s";
                 return millis + "ms";
