@@ -42,6 +42,10 @@ etc/jetty-graceful-restart.xml
 ## Milliseconds a failed replacement gets to exit after SIGTERM before SIGKILL (default 5000).
 # jetty.graceful.restart.killGrace=5000
 
+## The replacement's command line, the program and its arguments separated by commas, e.g. a
+## launcher script that ends in exec java ... (default: unset, this JVM's own command line).
+# jetty.graceful.restart.command=
+
 ## File that always holds the pid of the serving JVM, written atomically (default: unset, no
 ## file). A relative path is relative to the working directory of the JVM (where start.jar was
 ## started, which every replacement keeps), not to $JETTY_BASE: give an absolute path, or
