@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Written atomically: a new file created beside it (never through an existing file or a planted symlink), then
  *       renamed over it, so a reader sees the old pid or the new one, never half of one.</li>
  *   <li>A first-generation process writes its pid once its server has started. In a restart, the parent writes the
- *       replacement's pid as soon as the replacement is ready and before systemd hears {@code MAINPID}; if the restart
+ *       replacement's pid as soon as the replacement is ready, before it is told it is the main process; if the restart
  *       then fails it writes its own pid back. The replacement writes its own pid again when it takes over, which
  *       covers a parent that died on the way.</li>
  *   <li>Removed when the server stops for real, and only if it still holds this process's pid.</li>

@@ -14,7 +14,9 @@ public interface RestartListener
 
     /**
      * The replacement is ready and accepts; this process is about to hand over (it has not told the replacement it is
-     * the main process yet). This is the moment to point supervisors at the new pid (PID file, systemd MAINPID).
+     * the main process yet). This is the moment to point supervisors at the new pid: the PID file is rewritten now.
+     * Under systemd nothing is sent: systemd re-reads {@code PIDFile=} once this process has drained and exited (no
+     * {@code MAINPID=}, see {@link HandoffProtocol}, "Under systemd").
      */
     default void childReady(int childPid) throws Exception
     {

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the application's listeners, added through {@link GracefulRestart#addRestartListener}.</li>
  * </ul>
  * Every phase goes to the supervisors first, but {@link RestartListener#childReady} goes to the application first
- * and the supervisors last, so that systemd hears {@code MAINPID} as the very last step before the replacement is
- * told it is the main process. A listener that throws is logged and skipped; the others still hear of the phase.
+ * and the supervisors last, so that the PID file names the replacement as the very last step before the replacement is
+ * told it is the main process (systemd follows that file, not {@code MAINPID=}: {@link HandoffProtocol}, "Under systemd"). A listener that throws is logged and skipped; the others still hear of the phase.
  */
 final class RestartListeners
 {

@@ -18,7 +18,8 @@ import io.jettygraceful.InvalidSettingException;
  */
 final class ExampleOptions
 {
-    String host = null;
+    /** Loopback by default, so that trying the example exposes nothing; {@code --host 0.0.0.0} for every address. */
+    String host = "127.0.0.1";
     /** The port to bind; {@code null} when not given (8081 then, unless sockets are inherited). */
     Integer port = null;
     int acceptors = -1;
@@ -38,7 +39,7 @@ final class ExampleOptions
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
-        "  --host HOST            address to bind when no socket is inherited (default: all addresses)",
+        "  --host HOST            address to bind when no socket is inherited (default: 127.0.0.1; 0.0.0.0 or :: for all)",
         "  --port PORT            port to bind when no socket is inherited (default: 8081; 0 = any free port);\n" +
         "                         with an inherited socket, a different PORT is warned about",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",

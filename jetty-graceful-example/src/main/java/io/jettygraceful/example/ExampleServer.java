@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ExampleServer
 {
+    static
+    {
+        // Before the first logger: slf4j-simple reads its settings once.
+        ExampleLogging.putThePidInEachLine();
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(ExampleServer.class);
 
     private ExampleServer()
@@ -65,6 +71,12 @@ public final class ExampleServer
         }
         catch (Throwable x)
         {
+            java.net.BindException bind = find(x, java.net.BindException.class);
+            if (bind != null && (options.port != null || options.unixSocket == null))
+            {
+                LOG.error("Cannot start: {}", cannotBind(options, bind));
+                System.exit(2);
+            }
             Throwable problem = findConfigurationProblem(x);
             if (problem != null)
             {
@@ -185,6 +197,35 @@ public final class ExampleServer
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(http2.getProtocol(), http11.getProtocol());
         alpn.setDefaultProtocol(http11.getProtocol());
         return new ConnectionFactory[] {new SslConnectionFactory(tls, alpn.getProtocol()), alpn, http2, http11};
+    }
+
+    /** @return the first throwable of type {@code type} in the chain of {@code x} (causes and suppressed ones), or null */
+    private static <T extends Throwable> T find(Throwable x, Class<T> type)
+    {
+        for (Throwable t = x; t != null; t = t.getCause())
+        {
+            if (type.isInstance(t))
+                return type.cast(t);
+            for (Throwable suppressed : t.getSuppressed())
+            {
+                T found = find(suppressed, type);
+                if (found != null)
+                    return found;
+            }
+        }
+        return null;
+    }
+
+    /** @return one line naming the address that could not be bound, why, and the fix */
+    static String cannotBind(ExampleOptions options, java.net.BindException bind)
+    {
+        String address = (options.host.contains(":") ? "[" + options.host + "]" : options.host) + ":" + (options.port != null ? options.port : 8081);
+        String why = String.valueOf(bind.getMessage());
+        if (why.contains("in use"))
+            return "cannot listen on " + address + ": the address is already in use (" + why + "). Fix: stop the process that " +
+                "listens there (ss -ltnp 'sport = :" + (options.port != null ? options.port : 8081) + "' names it), or give another --port (0 = any free port)";
+        return "cannot listen on " + address + ": " + why + ". Fix: give a --host that is an address of this machine " +
+            "(127.0.0.1, ::1, 0.0.0.0 for every IPv4 address) and a --port you may bind (above 1023 unless privileged)";
     }
 
     /** @return the bad inherited socket or bad setting (unwritable PID file, refused signal) behind a start failure */

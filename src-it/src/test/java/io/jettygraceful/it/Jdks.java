@@ -82,6 +82,12 @@ public final class Jdks
         return builtJar("dropwizard.example.jar", "../jetty-graceful-dropwizard-example/target/jetty-graceful-dropwizard-example.jar", "Dropwizard sample jar");
     }
 
+    /** @return the Javalin sample's executable jar built by the reactor (system property {@code javalin.example.jar}) */
+    public static Path javalinExampleJar()
+    {
+        return builtJar("javalin.example.jar", "../jetty-graceful-javalin-example/target/jetty-graceful-javalin-example.jar", "Javalin sample jar");
+    }
+
     /** @return the Spring Boot sample's executable jar built by the reactor (system property {@code boot.example.jar}) */
     public static Path bootExampleJar()
     {

@@ -1,17 +1,23 @@
 package io.jettygraceful.it;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Nothing inherited, or variables aimed at another process: the example binds --host/--port itself, like a plain
- * ServerConnector, and says in its log why it ignored the variables.
+ * ServerConnector (on 127.0.0.1 unless --host says otherwise), and says in its log why it ignored the variables; a port
+ * it cannot bind is one line and exit code 2; every log line names its pid.
  */
 class PlainBindingTest
 {
@@ -32,7 +38,17 @@ class PlainBindingTest
         assertEquals(200, uuid.status());
         assertEquals(status.uuid(), uuid.body().trim());
         SocketActivationTest.assertNoJdkWarnings(process);
+        assertEveryLineNamesItsPid(process);
         return status;
+    }
+
+    /** Two generations write to one stdout during a restart: each log line names its process. */
+    static void assertEveryLineNamesItsPid(ExampleProcess process)
+    {
+        List<String> logLines = process.output().lines().filter(line -> line.matches("\\d{4}-\\d\\d-\\d\\dT.*")).toList();
+        assertFalse(logLines.isEmpty(), process.describe());
+        for (String line : logLines)
+            assertTrue(line.matches("\\S+ pid=" + process.pid() + " (INFO|WARN|ERROR|DEBUG|TRACE) .*"), "a log line without its pid: " + line);
     }
 
     private ExampleProcess start(String name, int jdk, int port, List<String> wrapper)
@@ -50,6 +66,35 @@ class PlainBindingTest
         assertBoundItself(process, port);
         process.terminate();
         assertEquals(143, process.exitCode(START), "SIGTERM: the JVM runs its shutdown hooks and exits 128+15: " + process.describe());
+    }
+
+    /** Without --host the example listens on loopback only: trying it exposes nothing. */
+    @Test
+    void bindsLoopbackByDefault() throws Exception
+    {
+        int port = FreePorts.ipv4();
+        ExampleProcess process = processes.start(ExampleProcess.builder().name("default-host").jdk(17).args("--port", String.valueOf(port)));
+        assertBoundItself(process, port);
+    }
+
+    /** A port already in use: one line that names the address and the fix, exit code 2, no stack trace. */
+    @ParameterizedTest(name = "JDK {0}")
+    @ValueSource(ints = {17, 25})
+    void aPortInUseIsOneLineAndExitCode2(int jdk) throws Exception
+    {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName(Http.IPV4)))
+        {
+            int port = taken.getLocalPort();
+            ExampleProcess process = processes.start(ExampleProcess.builder().name("port-in-use-jdk" + jdk).jdk(jdk).args("--port", String.valueOf(port)));
+            assertEquals(2, process.exitCode(START), process.describe());
+            String output = process.output();
+            List<String> errors = output.lines().filter(line -> line.contains(" ERROR ")).toList();
+            assertEquals(1, errors.size(), output);
+            assertTrue(errors.get(0).matches(".* pid=" + process.pid() + " ERROR ExampleServer - Cannot start: cannot listen on 127\\.0\\.0\\.1:" + port +
+                ": the address is already in use .*Fix: stop the process that listens there.*or give another --port.*"), errors.get(0));
+            assertFalse(output.contains("\tat ") || output.contains("Exception:"), "no stack trace:\n" + output);
+            assertTrue(output.lines().count() <= 3, "a few lines at most:\n" + output);
+        }
     }
 
     @ParameterizedTest(name = "JDK {0}")

@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * processes are in it, their pids inside (the {@code NSpid} line of /proc/PID/status), their state and size. Pids the
  * example reports (in /status) are pids inside; signals go to pids outside ({@link #hostPid}).
  */
-final class PidNamespace
+public final class PidNamespace
 {
     private final long init;
 
@@ -29,7 +29,7 @@ final class PidNamespace
     }
 
     /** Waits for {@code unsharePid}'s child, the namespace's PID 1. */
-    static PidNamespace of(long unsharePid, Duration timeout)
+    public static PidNamespace of(long unsharePid, Duration timeout)
     {
         long[] child = new long[1];
         Restarts.await(() ->
@@ -44,13 +44,13 @@ final class PidNamespace
     }
 
     /** @return the host pid of the namespace's PID 1 (what {@code docker kill} signals) */
-    long init()
+    public long init()
     {
         return init;
     }
 
     /** @return the host pids of every process in the namespace (alive or zombie) */
-    List<Long> members()
+    public List<Long> members()
     {
         List<Long> members = new ArrayList<>();
         try (Stream<Path> entries = Files.list(Path.of("/proc")))
@@ -86,7 +86,7 @@ final class PidNamespace
     }
 
     /** @return the host pid of the process that is {@code nsPid} inside the namespace */
-    long hostPid(long nsPid)
+    public long hostPid(long nsPid)
     {
         for (long member : members())
         {
@@ -97,13 +97,13 @@ final class PidNamespace
     }
 
     /** @return the members that are zombies (exited, not reaped), described */
-    List<String> zombies()
+    public List<String> zombies()
     {
         return members().stream().filter(Procs::isZombie).map(this::describe).toList();
     }
 
     /** @return every member: host pid, pid inside, state, parent, command */
-    String describe()
+    public String describe()
     {
         return String.join("; ", members().stream().map(this::describe).toList());
     }

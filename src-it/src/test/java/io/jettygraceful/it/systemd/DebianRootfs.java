@@ -72,7 +72,7 @@ public final class DebianRootfs
     {
         Path root = CACHE.resolve(suite.codename);
         if (Files.isDirectory(root.resolve("usr/lib/systemd")))
-            return root;
+            return openToEveryone(root);
         Tools.require("debootstrap", "debootstrap");
         long start = System.nanoTime();
         try
@@ -87,6 +87,7 @@ public final class DebianRootfs
             Tools.run(Duration.ofMinutes(1), log, "chroot", partial.toString(), "apt-get", "clean");
             deleteTree(partial.resolve("var/lib/apt/lists"));
             Files.createDirectories(partial.resolve("var/lib/apt/lists/partial"));
+            openToEveryone(partial);
             Files.move(partial, root, StandardCopyOption.ATOMIC_MOVE);
             System.out.println("[systemd] built the " + suite + " rootfs in " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s");
             return root;
@@ -94,6 +95,26 @@ public final class DebianRootfs
         catch (IOException x)
         {
             throw new UncheckedIOException("cannot build the " + suite + " rootfs under " + CACHE, x);
+        }
+    }
+
+    /**
+     * Gives the tree's root directory the mode of a real {@code /}, 755. {@code createTempDirectory} made it 700, under
+     * which no service but root's can start (exit 200/CHDIR: the units run the JVM as a user of their own) and dbus fails.
+     * Trees cached before this was done are fixed here too.
+     */
+    private static Path openToEveryone(Path root)
+    {
+        try
+        {
+            java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x");
+            if (!Files.getPosixFilePermissions(root).equals(mode))
+                Files.setPosixFilePermissions(root, mode);
+            return root;
+        }
+        catch (IOException x)
+        {
+            throw new UncheckedIOException("cannot make " + root + " readable by every user, as / is", x);
         }
     }
 

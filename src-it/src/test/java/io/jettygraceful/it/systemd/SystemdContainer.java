@@ -173,7 +173,10 @@ public final class SystemdContainer implements AutoCloseable
         }
         command.add("--");
         command.addAll(List.of("systemd-nspawn", "-q", "-D", root.toString(), "-M", name, "--register=no", "--keep-unit", "-b",
-            "--console=read-only", "--bind-ro=/usr/lib/jvm"));
+            "--console=read-only", "--bind-ro=/usr/lib/jvm",
+            // A real PID 1 may raise a service's limits (the units' LimitNICE=). Without CAP_SYS_RESOURCE systemd silently
+            // keeps the lower limit: measured here, where the machine's own bounding set lacks it (RLIMIT_NICE stayed 0).
+            "--capability=CAP_SYS_RESOURCE"));
         if (Files.isDirectory(Path.of("/etc/java-17-openjdk")))
             command.add("--bind-ro=/etc/java-17-openjdk");
         Path javaHome = java.getParent().getParent();

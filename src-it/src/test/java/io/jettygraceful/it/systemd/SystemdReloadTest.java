@@ -15,6 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +79,32 @@ class SystemdReloadTest
             assertTrue(summary.answeredBy().containsKey(second.uuid()), "the replacement answered no load request: " + summary);
         }
         app.assertCleanJournal("Serving pid=" + app.mainPid());
+        // The unit runs the JVM as its own user (DynamicUser=yes): LimitNICE=20 (raw: nice down to 0) is what lets the
+        // replacement, started 5 nicer, go back to the service's priority; without it the first restart logs that it
+        // started at the same one. systemd can grant the limit only with CAP_SYS_RESOURCE, which a real PID 1 has.
+        assertEquals("20", app.property("LimitNICE"), "the unit's LimitNICE= as systemd read it");
+        if (hostMayRaiseLimits())
+        {
+            String journal = app.journal();
+            assertFalse(journal.contains("the replacement starts at this process's priority"),
+                "the replacement could not be started nicer under the unit's user and LimitNICE=:\n" + journal);
+        }
+        else
+        {
+            System.out.println("[systemd] " + setup + ": this machine's capability bounding set lacks CAP_SYS_RESOURCE, so systemd in " +
+                "the container cannot raise RLIMIT_NICE to the unit's LimitNICE=: the replacement's priority is not checked here");
+        }
+    }
+
+    /** @return whether this machine's capability bounding set has CAP_SYS_RESOURCE (bit 24), which raising a limit needs */
+    static boolean hostMayRaiseLimits() throws IOException
+    {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status")))
+        {
+            if (line.startsWith("CapBnd:"))
+                return (Long.parseUnsignedLong(line.substring("CapBnd:".length()).trim(), 16) & (1L << 24)) != 0;
+        }
+        return false;
     }
 
     @ParameterizedTest(name = "{0}")

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
+import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.spring.boot.SpringGracefulRestart;
 import org.springframework.boot.actuate.endpoint.Access;
@@ -21,7 +22,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * failed, whether a restart runs, and the last outcome with its reason. Write (POST, needs
  * {@code management.endpoint.gracefulrestart.access=unrestricted}: read-only by default, like every operation that
  * changes the running process): restart, and answer with the outcome once the replacement took over or failed (a
- * successful answer is the replaced process's last: it drains and exits after sending it).
+ * successful answer is the replaced process's last: it drains and exits after sending it). Over HTTP only a restart that
+ * succeeded answers 200: {@link GracefulRestartEndpointWebExtension} gives a refused or failed one its own status.
  *
  * <p>Not exposed over HTTP unless listed in {@code management.endpoints.web.exposure.include}, as every endpoint but
  * health.</p>
@@ -53,9 +55,35 @@ public class GracefulRestartEndpoint
         return status;
     }
 
+    /** @return the restart's outcome as JSON (JMX; over HTTP {@link GracefulRestartEndpointWebExtension} adds the status) */
     @WriteOperation
     public Map<String, Object> restart()
     {
+        return restartAndWait().body();
+    }
+
+    /**
+     * Restarts and waits for the outcome, at most {@link SpringGracefulRestart#getRestartTimeout()}.
+     *
+     * @return the outcome and what kind it is; never throws
+     */
+    Answer restartAndWait()
+    {
+        GracefulRestart current = restart.getGracefulRestart();
+        // A refusal is told to the listeners on the thread that asked, before restart() returns: this one.
+        Thread caller = Thread.currentThread();
+        String[] refusal = new String[1];
+        RestartListener refusals = new RestartListener()
+        {
+            @Override
+            public void restartRefused(String reason)
+            {
+                if (Thread.currentThread() == caller)
+                    refusal[0] = reason;
+            }
+        };
+        if (current != null)
+            current.addRestartListener(refusals);
         RestartOutcome outcome;
         try
         {
@@ -63,18 +91,42 @@ public class GracefulRestartEndpoint
         }
         catch (ExecutionException x)
         {
-            return Map.of("succeeded", false, "reason", String.valueOf(x.getCause().getMessage()));
+            return new Answer(Kind.UNAVAILABLE, Map.of("succeeded", false, "reason", String.valueOf(x.getCause().getMessage())));
         }
         catch (TimeoutException x)
         {
-            return Map.of("succeeded", false, "reason", "no outcome within " + restart.getRestartTimeout().toMillis() + " ms; see the log");
+            return new Answer(Kind.UNAVAILABLE, Map.of("succeeded", false, "reason", "no outcome within " + restart.getRestartTimeout().toMillis() + " ms; see the log"));
         }
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
-            return Map.of("succeeded", false, "reason", "interrupted while waiting for the outcome");
+            return new Answer(Kind.UNAVAILABLE, Map.of("succeeded", false, "reason", "interrupted while waiting for the outcome"));
         }
-        return outcome(outcome);
+        finally
+        {
+            if (current != null)
+                current.removeRestartListener(refusals);
+        }
+        Kind kind = outcome.succeeded() ? Kind.SUCCEEDED : refusal[0] != null ? Kind.REFUSED : Kind.FAILED;
+        return new Answer(kind, outcome(outcome));
+    }
+
+    /** How a POST ended: the web extension maps each to an HTTP status. */
+    enum Kind
+    {
+        /** The replacement took over: this process drains and exits after the answer. */
+        SUCCEEDED,
+        /** Refused before it began (a restart already runs, this process already handed over or still takes over). */
+        REFUSED,
+        /** Tried and failed: the replacement was stopped, this process serves on. */
+        FAILED,
+        /** No outcome: jetty-graceful is not running (yet), or none came within the restart timeout. */
+        UNAVAILABLE
+    }
+
+    /** The outcome of one POST: its kind and the JSON body. */
+    record Answer(Kind kind, Map<String, Object> body)
+    {
     }
 
     static Map<String, Object> outcome(RestartOutcome outcome)

@@ -3,6 +3,7 @@ package io.jettygraceful.spring.boot.actuate;
 import io.jettygraceful.spring.boot.JettyGracefulAutoConfiguration;
 import io.jettygraceful.spring.boot.SpringGracefulRestart;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -22,5 +23,14 @@ public class GracefulRestartEndpointAutoConfiguration
     public GracefulRestartEndpoint gracefulRestartEndpoint(SpringGracefulRestart restart)
     {
         return new GracefulRestartEndpoint(restart);
+    }
+
+    /** Over HTTP, a refused or failed restart answers 409, 500 or 503, never 200. */
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint(endpoint = GracefulRestartEndpoint.class, exposure = EndpointExposure.WEB)
+    public GracefulRestartEndpointWebExtension gracefulRestartEndpointWebExtension(GracefulRestartEndpoint endpoint)
+    {
+        return new GracefulRestartEndpointWebExtension(endpoint);
     }
 }

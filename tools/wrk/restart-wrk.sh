@@ -3,7 +3,7 @@
 # connections on /uuid (two wrk processes), a SIGHUP restart every EVERY seconds, the trigger and the moment the
 # new pid answers /status marked, then analyze.py computes the benchmark's phase figures from the buckets.
 #
-# usage: docs/wrk/restart-wrk.sh PORT PID RESTARTS [EVERY_S] [OUT_DIR]
+# usage: tools/wrk/restart-wrk.sh PORT PID RESTARTS [EVERY_S] [OUT_DIR]
 #   PORT, PID: of a running example (java -jar jetty-graceful-example/target/jetty-graceful-example.jar --port PORT ...)
 # Needs wrk (apt-get install -y wrk), curl, python3. Ends only the wrk processes it started.
 set -eu

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * keep-alive clients (GET /uuid, closed loop), restarts it with SIGHUP a few times, and prints per restart: trigger to
  * the first response of the new process, the latency of its first 300 responses, and the throughput (all processes) in
  * the first second after the switch relative to the second before the trigger. No dependencies: run with
- * {@code java docs/warm-up/WarmUpMeasure.java --java JAVA --jar JAR --label L [--restarts N] [--clients C]
+ * {@code java tools/warm-up/WarmUpMeasure.java --java JAVA --jar JAR --label L [--restarts N] [--clients C]
  * [--jvm FLAG]... [-- EXAMPLE ARGS]}. Every process it starts is stopped at the end.
  */
 public class WarmUpMeasure
