@@ -30,7 +30,11 @@ import org.slf4j.LoggerFactory;
  *   <li>once drained, it execs a small JVM ({@link HolderMain}: same pid, same children, 8 MB heap) that reaps every
  *       orphan and exits with the serving process's status when that one ends ({@link HolderLoop}); when it cannot
  *       (the library is not a plain jar on the class path, the small JVM fails its pre-flight), the drained JVM holds
- *       itself, bigger but the same.</li>
+ *       itself, bigger but the same. The small JVM's class path is this JVM's plus the jars of the class loader that
+ *       loaded the library (start.jar's, a Maven plugin realm's), where jffi's native jar is;</li>
+ *   <li>an exit the application starts on its own once its server stopped (Maven's {@code jetty:run} returns from
+ *       {@code Server.join()} and exits) waits in a shutdown hook until the holder ends the process: the first
+ *       process stays, also as the first {@code mvn} of jetty-maven-plugin (holder {@code always}).</li>
  * </ul>
  * Which process serves it learns over the holder channel (see {@link HandoffProtocol}): a socket pair it creates
  * once, whose other end every generation inherits and passes on. Not being PID 1, it makes itself a child subreaper,
@@ -77,6 +81,9 @@ final class ContainerHolder implements HolderLink
     private volatile SignalForwarder forwarder;
     private volatile Thread reader;
     private volatile boolean reading;
+    private volatile Thread exitHook;
+    private volatile boolean exiting;
+    private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
 
     private ContainerHolder(Os os, int[] pair)
     {
@@ -139,6 +146,14 @@ final class ContainerHolder implements HolderLink
         loop.serving(servingPid);
         if (forwarder == null)
             forwarder = SignalForwarder.install(loop::forward);
+        if (exitHook == null)
+        {
+            // The application may end the JVM on its own once its server stopped after the drain (Maven's jetty:run
+            // returns from Server.join() and exits): the holder must stay all the same, until the serving process ends.
+            Thread hook = new Thread(this::awaitHold, "graceful-holder-exit");
+            Runtime.getRuntime().addShutdownHook(hook);
+            exitHook = hook;
+        }
         reading = true;
         Thread thread = new Thread(() ->
         {
@@ -154,6 +169,19 @@ final class ContainerHolder implements HolderLink
     synchronized void stopHolding()
     {
         stopReading();
+        Thread hook = exitHook;
+        exitHook = null;
+        if (hook != null)
+        {
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            catch (IllegalStateException x)
+            {
+                // the JVM is already exiting: the hook waits for hold(), which ends the process
+            }
+        }
         if (forwarder != null)
             forwarder.restore();
         forwarder = null;
@@ -203,7 +231,37 @@ final class ContainerHolder implements HolderLink
                 LOG.warn("Container holder: cannot exec the small JVM ({}): holding in this JVM", x.getMessage());
             }
         }
-        System.exit(loop.run(linger.toMillis()));
+        int status = loop.run(linger.toMillis());
+        held.countDown();
+        if (exiting)
+            Runtime.getRuntime().halt(status); // the JVM's exit began elsewhere and waits in awaitHold: it would never run a second one
+        System.exit(status);
+    }
+
+    /**
+     * The shutdown hook while holding: the JVM's exit (an application that ends once its server stopped, as Maven's
+     * {@code jetty:run} does) waits until {@link #hold} ends the process, by exec or by halt, with the serving
+     * generation's status; it stops waiting if this process takes its sockets back.
+     */
+    private void awaitHold()
+    {
+        exiting = true;
+        if (held.getCount() == 0)
+            return;
+        LOG.info("Container holder: this JVM was asked to exit while it holds; it stays until the serving generation (pid {}) ends", loop.servingPid());
+        try
+        {
+            // until hold() ends the process; or no longer, when this process took its sockets back (stopHolding)
+            while (!held.await(200, java.util.concurrent.TimeUnit.MILLISECONDS))
+            {
+                if (!isHolding())
+                    return;
+            }
+        }
+        catch (InterruptedException x)
+        {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs the small JVM once with {@code --check}: an exec that fails after the fact would end the container. */
@@ -282,6 +340,29 @@ final class ContainerHolder implements HolderLink
         {
             if (!entry.isEmpty() && known.add(Path.of(entry).toAbsolutePath().normalize()))
                 entries.add(entry);
+        }
+        // Loaded by a class loader of its own (start.jar's for jetty-home, a Maven plugin's realm for jetty-maven-plugin):
+        // that loader's jars too, since jffi's native library lives in a jar of its own that no class names.
+        for (ClassLoader loader = HolderMain.class.getClassLoader(); loader != null && loader != ClassLoader.getSystemClassLoader(); loader = loader.getParent())
+        {
+            if (!(loader instanceof java.net.URLClassLoader urls))
+                continue;
+            for (URL url : urls.getURLs())
+            {
+                try
+                {
+                    if ("file".equals(url.getProtocol()))
+                    {
+                        Path path = Path.of(url.toURI()).toAbsolutePath().normalize();
+                        if (java.nio.file.Files.exists(path) && known.add(path))
+                            entries.add(path.toString());
+                    }
+                }
+                catch (URISyntaxException | IllegalArgumentException x)
+                {
+                    // not a plain file: the checks below decide
+                }
+            }
         }
         for (Class<?> needed : List.of(HolderMain.class, jnr.ffi.LibraryLoader.class, com.kenai.jffi.Library.class))
         {

@@ -106,6 +106,12 @@ public class GracefulRestart extends ContainerLifeCycle
         this.configuration = Objects.requireNonNull(configuration, "configuration");
         this.drain = new ConnectionDrain(server, drainCustomizer);
         addBean(configuration);
+        // jetty-maven-plugin and jetty-home: each generation creates the plugin's token file anew, and the serving
+        // generation answers the stop port. Both act before the server starts, so they listen from construction on.
+        server.addEventListener(new PluginTokenFile(server));
+        StopPortHandover stopPort = new StopPortHandover(server);
+        server.addEventListener(stopPort);
+        listeners.add(stopPort);
     }
 
     // ---- configuration -------------------------------------------------------------------------------------------

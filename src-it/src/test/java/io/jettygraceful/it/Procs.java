@@ -126,6 +126,31 @@ public final class Procs
         return childrenOf(pid).stream().filter(Procs::isZombie).toList();
     }
 
+    /** @return the process group of {@code pid}, empty when there is no such process */
+    public static Optional<Long> processGroup(long pid)
+    {
+        return stat(pid).map(fields -> Long.parseLong(fields.get(2)));
+    }
+
+    /** @return the pids in process group {@code pgid} that have not exited (see {@link #hasExited}) */
+    public static List<Long> processGroupMembers(long pgid)
+    {
+        List<Long> members = new java.util.ArrayList<>();
+        java.io.File[] entries = new java.io.File("/proc").listFiles();
+        if (entries == null)
+            return members;
+        for (java.io.File entry : entries)
+        {
+            String name = entry.getName();
+            if (name.isEmpty() || !name.chars().allMatch(Character::isDigit))
+                continue;
+            long pid = Long.parseLong(name);
+            if (processGroup(pid).orElse(-1L) == pgid && !hasExited(pid))
+                members.add(pid);
+        }
+        return members;
+    }
+
     /** Fields of /proc/PID/stat after the command name: [state, ppid, pgrp, ...]. */
     private static Optional<List<String>> stat(long pid)
     {
