@@ -63,7 +63,7 @@ class BootStartTest
     void invalidPropertiesFailTheStartNamingThePropertyAndTheFix() throws Exception
     {
         Path notADirectory = java.nio.file.Files.writeString(dir.resolve("plain-file"), "x");
-        assertFailure(List.of("--jetty.graceful.ready-timeout=0"), "jetty.graceful.ready-timeout", "positive duration", "Action:", "such as 30s");
+        assertFailure(List.of("--jetty.graceful.ready-timeout=0"), "jetty.graceful.ready-timeout", "positive duration", "Action:", "a duration such as 60s");
         assertFailure(List.of("--jetty.graceful.signal=QUIT"), "jetty.graceful.signal", "HUP, USR1 or USR2", "Action:");
         // Binding itself fails: Boot's own analyzer names the property.
         assertFailure(List.of("--jetty.graceful.drain-timeout=banana"), "jetty.graceful.drain-timeout", "banana", "Action:");
