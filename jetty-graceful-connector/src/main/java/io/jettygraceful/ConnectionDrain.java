@@ -45,6 +45,8 @@ final class ConnectionDrain
     private final DrainCustomizer customizer;
     /** HTTP/2 sessions told to go away since the handover began (overlap and drain), or null. */
     private Http2GoAway http2;
+    /** During a handover that moves connections: moves the idle ones at every round of the overlap and the drain. */
+    private volatile ConnectionMover mover;
 
     ConnectionDrain(Server server, DrainCustomizer customizer)
     {
@@ -77,7 +79,7 @@ final class ConnectionDrain
     boolean overlap(List<HandedOverConnector> connectors, long windowNanos, BooleanSupplier cutShort, BooleanSupplier abandon)
     {
         long start = System.nanoTime();
-        customizer.startSpreading(start, windowNanos);
+        customizer.startSpreading(start, windowNanos, mover != null);
         http2 = Http2GoAway.isAvailable() ? new Http2GoAway() : null;
         try
         {
@@ -95,6 +97,7 @@ final class ConnectionDrain
                     http2 = null;
                     return true;
                 }
+                moveIdle();
                 Thread.sleep(POLL_MILLIS);
             }
         }
@@ -103,6 +106,23 @@ final class ConnectionDrain
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /**
+     * From now on, until set to null, the overlap and the drain after a handoff move idle plain HTTP/1.1 connections to
+     * the replacement with {@code mover} (before the drain would close them), and the overlap no longer closes HTTP/1
+     * connections of connectors that move them (see {@link DrainCustomizer#startSpreading}).
+     */
+    void moveConnectionsWith(ConnectionMover mover)
+    {
+        this.mover = mover;
+    }
+
+    private void moveIdle()
+    {
+        ConnectionMover current = mover;
+        if (current != null && current.isMoving())
+            current.moveIdle();
     }
 
     /**
@@ -164,6 +184,7 @@ final class ConnectionDrain
         {
             while (true)
             {
+                moveIdle();
                 for (HandedOverConnector connector : connectors)
                 {
                     if (http2 != null)

@@ -35,6 +35,7 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     private volatile boolean spreading;
     private volatile long spreadStartNanos;
     private volatile long spreadNanos;
+    private volatile boolean spareMovable;
     private final LongAdder movedDuringSpread = new LongAdder();
     private final LongAdder requestsDuringDrain = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
@@ -49,12 +50,19 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
             requestsDuringDrain.increment();
             closeAfterResponse(request, responseHeaders);
         }
-        else if (spreading && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
+        else if (spreading && !(spareMovable && isMovable(request)) && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
             closeAfterResponse(request, responseHeaders))
         {
             movedDuringSpread.increment();
         }
         return request;
+    }
+
+    /** @return whether {@code request} came on a connector whose idle connections are moved rather than closed */
+    private static boolean isMovable(Request request)
+    {
+        return request.getConnectionMetaData().getConnector() instanceof org.eclipse.jetty.server.ServerConnector connector &&
+            EndPointTransfer.movesConnections(connector);
     }
 
     private static boolean closeAfterResponse(Request request, HttpFields.Mutable responseHeaders)
@@ -72,8 +80,19 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
      */
     void startSpreading(long startNanos, long windowNanos)
     {
+        startSpreading(startNanos, windowNanos, false);
+    }
+
+    /**
+     * As {@link #startSpreading(long, long)}; with {@code spareMovable}, HTTP/1 connections of connectors whose
+     * connections are moved to the replacement ({@link EndPointTransfer#movesConnections}) are not closed: they move at
+     * an idle moment instead, sockets open.
+     */
+    void startSpreading(long startNanos, long windowNanos, boolean spareMovable)
+    {
         spreadStartNanos = startNanos;
         spreadNanos = windowNanos;
+        this.spareMovable = spareMovable;
         spreading = true;
     }
 

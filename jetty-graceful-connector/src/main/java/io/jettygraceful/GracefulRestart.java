@@ -77,11 +77,15 @@ public class GracefulRestart extends AbstractLifeCycle
     private volatile int replacementNice = 5;
     /** The handover after the last restart that committed, while this process has handed over; else null. */
     private volatile Handover handover;
+    /** The counts of the last handover that ended with a take-back. */
+    private volatile long lastConnectionsMoved;
+    private volatile long lastConnectionsClosed;
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private volatile String pidFile;
     private volatile boolean systemdNotify = true;
     private volatile boolean systemdFdStore;
     private volatile ContainerHolder.Mode holderMode = ContainerHolder.Mode.AUTO;
+    private volatile boolean moveConnections = true;
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -439,6 +443,37 @@ public class GracefulRestart extends AbstractLifeCycle
         return webSocketCloseSpread.toMillis();
     }
 
+    /**
+     * @param move whether a replaced process moves its idle plain HTTP/1.1 connections to the replacement (their
+     *             sockets stay open: the clients never reconnect) instead of closing them with {@code Connection: close}
+     *             or after a second of silence; default true. TLS, HTTP/2, WebSocket and PROXY-protocol connections are
+     *             closed as before either way. See {@link HandoffProtocol}, "Moving connections".
+     */
+    public void setMoveConnections(boolean move)
+    {
+        this.moveConnections = move;
+    }
+
+    @ManagedAttribute("Whether a replaced process moves its idle plain HTTP/1.1 connections to the replacement (else it closes them)")
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    @ManagedAttribute("Connections the last handover of this process moved to the replacement (their clients did not reconnect)")
+    public long getConnectionsMoved()
+    {
+        Handover current = handover;
+        return current != null ? current.connectionsMoved() : lastConnectionsMoved;
+    }
+
+    @ManagedAttribute("Connections the last handover of this process closed (Connection: close, idle close, GOAWAY, final stop) instead of moving them")
+    public long getConnectionsClosed()
+    {
+        Handover current = handover;
+        return current != null ? current.connectionsClosed() : lastConnectionsClosed;
+    }
+
     public void addRestartListener(RestartListener listener)
     {
         listeners.add(listener);
@@ -765,6 +800,8 @@ public class GracefulRestart extends AbstractLifeCycle
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), connectors, os.pid(), registry.generation(),
             holderFd >= 0, priority);
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
+        if (moveConnections)
+            attempt.withConnectionsChannel();
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
@@ -850,11 +887,16 @@ public class GracefulRestart extends AbstractLifeCycle
             return;
         }
         Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, takeBackWindow, webSocketCloseSpread, exitAfterDrain);
-        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, new Handover.Owner()
+        int connectionsFd = attempt.takeConnectionsChannel();
+        ConnectionMover mover = connectionsFd >= 0 ? new ConnectionMover(os, connectionsFd, connectors) : null;
+        Handover[] self = new Handover[1];
+        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, mover, new Handover.Owner()
         {
             @Override
             public void tookBack(RestartOutcome failure)
             {
+                lastConnectionsMoved = self[0].connectionsMoved();
+                lastConnectionsClosed = self[0].connectionsClosed();
                 handedOff = false;
                 handover = null;
                 lastOutcome = failure;
@@ -869,6 +911,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 inProgress.set(null);
             }
         });
+        self[0] = committed;
         handover = committed; // before handedOff: a real stop that sees handedOff finds the handover to wait for
         handedOff = true;
         for (HandedOverConnector connector : connectors)

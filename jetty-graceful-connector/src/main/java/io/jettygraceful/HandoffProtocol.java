@@ -168,6 +168,8 @@ public final class HandoffProtocol
     public static final String HOLDER_ENDED = "ENDED";
     /** Per listening socket, the identity of the Unix-domain socket file this service owns, or empty. */
     public static final String SOCKET_FILES = "JETTY_GRACEFUL_SOCKET_FILES";
+    /** The fd of the replacement's end of the connections channel, when connections are moved. */
+    public static final String CONNECTIONS_FD = "JETTY_GRACEFUL_CONNECTIONS_FD";
     /** Prefix of every variable of this protocol: all are removed before new ones are set. */
     public static final String PREFIX = "JETTY_GRACEFUL_";
     public static final String READY = "READY";
@@ -180,6 +182,12 @@ public final class HandoffProtocol
     static int holderFdOf(int listeners)
     {
         return LISTEN_FDS_START + listeners + 1;
+    }
+
+    /** @return the connections channel's fd in a child that inherits {@code listeners} listening sockets (after the holder's place) */
+    static int connectionsFdOf(int listeners)
+    {
+        return LISTEN_FDS_START + listeners + 2;
     }
 
     private HandoffProtocol()
