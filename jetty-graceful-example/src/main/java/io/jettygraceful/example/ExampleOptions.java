@@ -26,6 +26,7 @@ final class ExampleOptions
     boolean plainConnector = false;
     boolean failReadiness = false;
     boolean fdStore = false;
+    boolean moveConnections = true;
     String tlsKeystore = null;
     String tlsPassword = null;
     String holder = "auto";
@@ -63,6 +64,8 @@ final class ExampleOptions
         "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
         "  --handover-spread DUR  after a handoff both processes accept this long while the old one moves its connections",
         "                         over one by one (default: 1s; 0 moves them all at once)",
+"  --no-move-connections  a replaced process closes its idle HTTP/1.1 connections instead of moving them, sockets",
+        "                         open, to the replacement (flag; moving is the default)",
         "  --replacement-nice N   a replacement runs N nicer until it is told to accept (0 to 19, default: 5)",
         "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
         "                         replaced; removed on a real stop); without --port, serve on it alone",
@@ -92,6 +95,11 @@ final class ExampleOptions
             if (arg.equals("--fail-readiness"))
             {
                 options.failReadiness = true;
+                continue;
+            }
+            if (arg.equals("--no-move-connections"))
+            {
+                options.moveConnections = false;
                 continue;
             }
             if (arg.equals("--fd-store"))

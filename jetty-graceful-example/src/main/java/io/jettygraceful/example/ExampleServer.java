@@ -147,6 +147,7 @@ public final class ExampleServer
 
         restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
         restart.setHandoverSpread(options.handoverSpread);
+        restart.setMoveConnections(options.moveConnections);
         restart.setReplacementNice(options.replacementNice);
         // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
         WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
