@@ -35,7 +35,7 @@ final class ConnectionReceiver
     private final Supplier<List<HandedOverConnector>> connectors;
     private volatile long adopted;
 
-    private ConnectionReceiver(Os os, int channelFd, Supplier<List<HandedOverConnector>> connectors)
+    ConnectionReceiver(Os os, int channelFd, Supplier<List<HandedOverConnector>> connectors)
     {
         this.os = os;
         this.channelFd = channelFd;
