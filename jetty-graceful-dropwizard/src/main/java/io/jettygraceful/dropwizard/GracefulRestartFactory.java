@@ -28,6 +28,7 @@ import org.eclipse.jetty.server.Server;
  *   killGrace: 5s          # SIGTERM to SIGKILL for a replacement that failed
  *   takeBackWindow: 2s     # how long the replaced process can take its sockets back if the replacement dies
  *   handoverSpread: 1s     # both accept this long while the replaced process moves its connections over (0: at once)
+ *   moveConnections: true  # idle HTTP/1.1 keep-alive connections move to the replacement, sockets open (false: closed)
  *   replacementNice: 5     # the replacement runs this much nicer until it is told to accept (0 to 19; 0: not at all)
  *   pidFile: /run/app.pid  # optional
  *   command: [...]         # optional: the replacement's command line; default: this JVM's own
@@ -67,6 +68,7 @@ public class GracefulRestartFactory
     @Min(0)
     @Max(19)
     private int replacementNice = 5;
+    private boolean moveConnections = true;
 
     @Nullable
     private String pidFile;
@@ -140,6 +142,18 @@ public class GracefulRestartFactory
     public void setHandoverSpread(Duration handoverSpread)
     {
         this.handoverSpread = handoverSpread;
+    }
+
+    @JsonProperty
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    @JsonProperty
+    public void setMoveConnections(boolean moveConnections)
+    {
+        this.moveConnections = moveConnections;
     }
 
     @JsonProperty
@@ -242,6 +256,7 @@ public class GracefulRestartFactory
         restart.setTakeBackWindow(toJava(takeBackWindow));
         restart.setHandoverSpread(toJava(handoverSpread));
         restart.setReplacementNice(replacementNice);
+        restart.setMoveConnections(moveConnections);
         restart.setPidFile(pidFile);
         restart.setCommand(command);
         restart.setSystemdNotify(systemdNotify);

@@ -47,6 +47,12 @@ public class JettyGracefulProperties
     /** How much nicer (lower CPU priority) the replacement runs until it is told to accept, 0 to 19 (0: not at all). */
     private int replacementNice = 5;
 
+    /**
+     * Whether the replaced process moves its idle HTTP/1.1 keep-alive connections to the replacement with their
+     * sockets open, so that their clients never reconnect (false: they are closed as the drain closes the others).
+     */
+    private boolean moveConnections = true;
+
     /** File that holds the pid of the serving process (rewritten at each restart); none by default. */
     private String pidFile;
 
@@ -103,6 +109,7 @@ public class JettyGracefulProperties
         restart.setTakeBackWindow(takeBackWindow);
         restart.setHandoverSpread(handoverSpread);
         restart.setReplacementNice(replacementNice);
+        restart.setMoveConnections(moveConnections);
         restart.setPidFile(pidFile);
         restart.setCommand(command == null || command.isEmpty() ? null : command);
         restart.setSystemdNotify(systemdNotify);
@@ -181,6 +188,16 @@ public class JettyGracefulProperties
     public int getReplacementNice()
     {
         return replacementNice;
+    }
+
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    public void setMoveConnections(boolean moveConnections)
+    {
+        this.moveConnections = moveConnections;
     }
 
     public void setReplacementNice(int replacementNice)

@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +80,16 @@ class JettyGracefulPropertiesTest
         properties.applyTo(restart);
         assertEquals(Duration.ofMillis(2500), restart.getHandoverSpread());
         assertEquals(0, restart.getReplacementNice());
+    }
+
+    @Test
+    void movingConnectionsIsOnByDefaultAndTurnsOff()
+    {
+        GracefulRestart restart = new GracefulRestart(new Server());
+        bind(Map.of("jetty.graceful.signal", "HUP")).applyTo(restart);
+        assertTrue(restart.isMoveConnections());
+        bind(Map.of("jetty.graceful.move-connections", "false")).applyTo(restart);
+        assertFalse(restart.isMoveConnections());
     }
     private static JettyGracefulProperties bind(Map<String, String> values)
     {
