@@ -136,8 +136,9 @@ final class ConnectionMover implements AutoCloseable
             }
             if (dup < 0)
             {
-                // Cannot happen but for a lack of fds: the connection ends here, as one that is not moved would.
-                LOG.warn("Moving connections: no fd found for {}: closing it", one.endPoint());
+                // Closed meanwhile (nothing to move), or, open, not found: for a lack of fds. It ends here, as one not moved would.
+                if (one.channel().isOpen())
+                    LOG.warn("Moving connections: no fd found for {}: closing it", one.endPoint());
                 EndPointTransfer.release(one);
                 continue;
             }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@link SocketChannel} that is still registered with a selector calls {@code shutdown(SHUT_WR)} on the socket itself
  * (JDK 17 and 25), which the client would see as a FIN although another process holds the socket. So
  * {@link #detach} runs on each selector's own thread: it takes only connections that are idle there and then (see
- * {@link #isIdleHttp1}), removes the endpoint from its key and cancels the key, and then waits until the selector has
+ * {@link #isIdleHttp1}, its key interested in reads alone and not selected by the last select, whose fill task may
+ * not have run yet), removes the endpoint from its key and cancels the key, and then waits until the selector has
  * completed a select, which deregisters the channel. From then on closing the channel is a plain {@code close(2)} of
  * this process's reference.</p>
  *
@@ -119,7 +120,10 @@ final class EndPointTransfer
                     {
                         if (!(key.attachment() instanceof SocketChannelEndPoint endPoint) || !wanted.contains(endPoint))
                             continue;
-                        if (!key.isValid() || key.interestOps() != SelectionKey.OP_READ || !isIdleHttp1(endPoint))
+                        // A key in the selected set was selected by the last select, and its fill task may be about to
+                        // read (its interest ops are only updated after this update runs): not idle.
+                        if (!key.isValid() || key.interestOps() != SelectionKey.OP_READ || selector.selectedKeys().contains(key) ||
+                            !isIdleHttp1(endPoint))
                             continue;
                         synchronized (taken)
                         {
