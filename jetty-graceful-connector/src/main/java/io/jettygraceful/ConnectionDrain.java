@@ -47,6 +47,8 @@ final class ConnectionDrain
     private Http2GoAway http2;
     /** During a handover that moves connections: moves the idle ones at every round of the overlap and the drain. */
     private volatile ConnectionMover mover;
+    /** How long into the drain after a handoff connections that move are spared {@code Connection: close}. */
+    private volatile long moveGraceNanos;
 
     ConnectionDrain(Server server, DrainCustomizer customizer)
     {
@@ -115,6 +117,17 @@ final class ConnectionDrain
      */
     void moveConnectionsWith(ConnectionMover mover)
     {
+        moveConnectionsWith(mover, 0);
+    }
+
+    /**
+     * As {@link #moveConnectionsWith(ConnectionMover)}; the drain after the handoff spares those connectors' HTTP/1
+     * connections {@code Connection: close} for its first {@code graceNanos} too, so that a connection busy all through
+     * the overlap still gets idle moments to move at before it is closed.
+     */
+    void moveConnectionsWith(ConnectionMover mover, long graceNanos)
+    {
+        this.moveGraceNanos = graceNanos;
         this.mover = mover;
     }
 
@@ -171,7 +184,10 @@ final class ConnectionDrain
      */
     boolean closeGently(List<HandedOverConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon, long webSocketSpreadNanos)
     {
-        customizer.startDraining();
+        if (mover != null && mover.isMoving())
+            customizer.startDraining(System.nanoTime() + moveGraceNanos);
+        else
+            customizer.startDraining();
         return closeGently(connectors, deadlineNanos, minimumNanos, abandon,
             WebSocketClose.isAvailable() ? WebSocketClose.forRestart(webSocketSpreadNanos) : null);
     }

@@ -36,6 +36,7 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     private volatile long spreadStartNanos;
     private volatile long spreadNanos;
     private volatile boolean spareMovable;
+    private volatile long spareMovableUntilNanos;
     private final LongAdder movedDuringSpread = new LongAdder();
     private final LongAdder requestsDuringDrain = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
@@ -48,7 +49,8 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
         if (draining)
         {
             requestsDuringDrain.increment();
-            closeAfterResponse(request, responseHeaders);
+            if (!(spareMovable && System.nanoTime() - spareMovableUntilNanos < 0 && isMovable(request)))
+                closeAfterResponse(request, responseHeaders);
         }
         else if (spreading && !(spareMovable && isMovable(request)) && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
             closeAfterResponse(request, responseHeaders))
@@ -126,6 +128,20 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     void startDraining()
     {
         spreading = false;
+        spareMovable = false;
+        draining = true;
+    }
+
+    /**
+     * As {@link #startDraining()}, but until {@code spareUntilNanos} ({@link System#nanoTime()}) HTTP/1 connections of
+     * connectors whose connections are moved to the replacement get no {@code Connection: close}: they still move at
+     * their next idle moment, sockets open. After that, every response closes its connection as in any drain.
+     */
+    void startDraining(long spareUntilNanos)
+    {
+        spreading = false;
+        spareMovableUntilNanos = spareUntilNanos;
+        spareMovable = true;
         draining = true;
     }
 
@@ -133,6 +149,7 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     void stopDraining()
     {
         spreading = false;
+        spareMovable = false;
         draining = false;
     }
 

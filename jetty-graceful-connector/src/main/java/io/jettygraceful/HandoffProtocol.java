@@ -102,10 +102,11 @@ package io.jettygraceful;
  * {@value #DONE} on, every 10 ms of the overlap and of the drain that follows, each connection at a moment it is idle:
  * no request in progress, the parser at the start of the next request (nothing of a half-sent one read), nothing
  * buffered in user space, no response being written, Jetty waiting for its next bytes; and on a connector whose
- * default protocol is HTTP/1.1 without TLS (see {@code EndPointTransfer}). During the overlap such connectors' responses
- * no longer carry {@code Connection: close} (a busy connection moves at its next idle moment); TLS, HTTP/2 and
- * WebSocket connections, PROXY-protocol and upgraded ones, and whatever is still busy once the drain has begun are
- * ended as before (the drain's {@code Connection: close}, idle close, GOAWAY, 1012).
+ * default protocol is HTTP/1.1 without TLS (see {@code EndPointTransfer}). During the overlap, and the first take-back
+ * window (default 2 s, at most half the drain timeout) of the drain, such connectors' responses carry no
+ * {@code Connection: close} (a busy connection moves at its next idle moment); TLS, HTTP/2 and WebSocket connections,
+ * PROXY-protocol and upgraded ones, and whatever is still busy after that are ended as before (the drain's
+ * {@code Connection: close}, idle close, GOAWAY, 1012).
  *
  * <p>How the fds travel: over the connections channel, not the control socket, so a message's fds never mix with
  * the line protocol; {@code SOCK_SEQPACKET} keeps each message whole, with its fds. Parent to child, one message per

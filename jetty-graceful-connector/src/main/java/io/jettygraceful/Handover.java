@@ -79,7 +79,8 @@ final class Handover
     void run(List<HandedOverConnector> connectors, RestartOutcome outcome, int childPid)
     {
         closedBefore = closedConnections(connectors);
-        drain.moveConnectionsWith(mover);
+        // Connections busy all through the overlap get the take-back window (at most half the drain timeout) to move too.
+        drain.moveConnectionsWith(mover, Math.min(settings.takeBackWindow().toNanos(), settings.drainTimeout().toNanos() / 2));
         try
         {
             ExitStatus exitedInOverlap = null;

@@ -164,6 +164,9 @@ class ConnectionMoveTest
             for (int i = 0; i < clients; i++)
                 sockets.add(connect(port));
             for (RawClient client : sockets)
+                assertEquals(old.pid(), client.peer().pid());
+            List<String> profileBefore = Procs.fdProfile(old.pid());
+            for (RawClient client : sockets)
                 client.write("GET /delayed?ms=8000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertTrue(Subreaper.signal(old.pid(), Restarts.SIGHUP));
             long child = Long.parseLong(first.awaitLog("Restart: pid (\\d+) took over after", HANDOFF).group(1));
@@ -176,12 +179,16 @@ class ConnectionMoveTest
             sockets.get(0).write("GET /peer HTTP/1.1\r\nHost: localhost\r\n\r\n");
             Restarts.pause(Duration.ofMillis(500));
             assertTrue(Subreaper.signal(child, 9), "SIGKILL the replacement");
-            first.awaitLog("Moving connections: pid " + old.pid() + " took back " + clients + " of " + clients, Duration.ofSeconds(20));
+            // The first connection to go idle went alone (the mover waits for each answer): 1 to 4 were in flight.
+            first.awaitLog("Moving connections: pid " + old.pid() + " took back [1-" + clients + "] of [1-" + clients + "]", Duration.ofSeconds(20));
             first.awaitLog("Restart failed: replacement pid " + child + " died after it took over", Duration.ofSeconds(20));
             assertEquals(old.pid(), sockets.get(0).read().pid(), "the request written while the fds were in flight is answered");
             for (RawClient client : sockets)
                 assertEquals(old.pid(), client.peer().pid(), "the old process serves the connections it took back");
             assertEquals(clients, connects.get());
+            Restarts.await(() -> tcpConnectionFds(port, old.pid()) == clients, Duration.ofSeconds(10),
+                "the old process to hold exactly one fd per connection it took back (no dup left)");
+            assertEquals(profileBefore, Procs.fdProfile(old.pid()), "no fd left from the restart (connections channel, control socket, placeholders)");
         }
         finally
         {
