@@ -42,6 +42,10 @@ etc/jetty-graceful-restart.xml
 ## Milliseconds a failed replacement gets to exit after SIGTERM before SIGKILL (default 5000).
 # jetty.graceful.restart.killGrace=5000
 
+## The replacement's command line, the program and its arguments separated by commas, e.g. a
+## launcher script that ends in exec java ... (default: unset, this JVM's own command line).
+# jetty.graceful.restart.command=
+
 ## File that always holds the pid of the serving JVM, written atomically (default: unset, no
 ## file). A relative path is relative to the working directory of the JVM (where start.jar was
 ## started, which every replacement keeps), not to $JETTY_BASE: give an absolute path, or
@@ -97,6 +101,12 @@ etc/jetty-graceful-restart.xml
 ## Only where a process may lower its nice value again (root, CAP_SYS_NICE, or LimitNICE=
 ## under systemd); elsewhere it starts at the same priority and the first restart logs why.
 # jetty.graceful.restart.replacementNice=5
+
+## Whether the replaced JVM moves its idle plain HTTP/1.1 keep-alive connections to the
+## replacement with their sockets open (SCM_RIGHTS), so that their clients never reconnect,
+## rather than closing them; TLS, HTTP/2, WebSocket and PROXY connections are closed either way
+## (default true; false: every connection is closed as before).
+# jetty.graceful.restart.moveConnections=true
 
 ## Warm-up of the replacement before it reports ready (io.jettygraceful.WarmUpReadinessCheck):
 ## it replays these requests through an in-process LocalConnector (never the shared socket),

@@ -17,7 +17,7 @@ import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.ManagedOperation;
 import org.eclipse.jetty.util.annotation.Name;
-import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * Server server = new Server();
  * server.addConnector(new InheritedServerConnector(server));
- * server.addBean(new GracefulRestart(server));
+ * GracefulRestartConfiguration config = new GracefulRestartConfiguration();
+ * config.setPidFile("/run/app/app.pid");
+ * server.addBean(new GracefulRestart(server, config));
  * }</pre>
  *
  * <p>In the replacement, the same bean performs the other half of {@link HandoffProtocol}: its connectors do not
@@ -42,16 +44,18 @@ import org.slf4j.LoggerFactory;
  * <p>Usually a managed bean of its server, started with it. It may also be started on a server that is already started
  * ({@code server.addBean(restart, true); restart.start();}: frameworks such as Spring Boot start the server before they
  * start its connectors one by one): it then takes the server as started at once, so start it only once the connectors
- * are started. In a replacement, such a framework must
- * call {@link InheritedServerConnector#pauseForTakeover()} on each connector before it starts, because this bean can
- * no longer do it in time.</p>
+ * are started. In a replacement, connectors that start before the parent said {@code GO} pause themselves, so
+ * such a framework needs to do nothing more.</p>
+ *
+ * <p>Its settings are a {@link GracefulRestartConfiguration}, shown as a bean of this one; they are validated when
+ * this bean starts and read again at each restart.</p>
  *
  * <p>Only one restart runs at a time; a trigger during one is refused with a log line. A replacement may restart
  * again as soon as it has taken over, while its predecessor still drains. On an unsupported platform (not Linux)
  * the server runs normally and every restart fails with a reason saying so.</p>
  */
 @ManagedObject("Zero-downtime restart: hands the listening sockets to a replacement JVM, then drains and exits")
-public class GracefulRestart extends AbstractLifeCycle
+public class GracefulRestart extends ContainerLifeCycle
 {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulRestart.class);
 
@@ -64,28 +68,15 @@ public class GracefulRestart extends AbstractLifeCycle
     private final DrainCustomizer drainCustomizer = new DrainCustomizer();
     private final ConnectionDrain drain;
 
-    private volatile String signal = "HUP";
-    private volatile Duration readyTimeout = Duration.ofSeconds(60);
-    private volatile Duration drainTimeout = Duration.ofSeconds(30);
-    private volatile Duration killGrace = Duration.ofSeconds(5);
-    private volatile List<String> command;
+    private final GracefulRestartConfiguration configuration;
     private volatile ReadinessCheck readinessCheck;
-    private volatile boolean exitAfterDrain = true;
-    private volatile boolean drainOnStop = true;
-    private volatile Duration takeBackWindow = Duration.ofSeconds(2);
-    private volatile Duration handoverSpread = Duration.ofSeconds(1);
-    private volatile int replacementNice = 5;
+    /** What a replacement runs before it reports ready: the application's check, then the configured warm-up; or null. */
+    private volatile ReadinessCheck startupCheck;
     /** The handover after the last restart that committed, while this process has handed over; else null. */
     private volatile Handover handover;
     /** The counts of the last handover that ended with a take-back. */
     private volatile long lastConnectionsMoved;
     private volatile long lastConnectionsClosed;
-    private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
-    private volatile String pidFile;
-    private volatile boolean systemdNotify = true;
-    private volatile boolean systemdFdStore;
-    private volatile ContainerHolder.Mode holderMode = ContainerHolder.Mode.AUTO;
-    private volatile boolean moveConnections = true;
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -102,308 +93,45 @@ public class GracefulRestart extends AbstractLifeCycle
     /** The holder channel: the holder itself, a later generation's inherited end, or null without a holder. */
     private volatile HolderLink holderLink;
 
+    /** A restart with the default settings: change them through {@link #getConfiguration()}. */
     public GracefulRestart(@Name("server") Server server)
     {
+        this(server, new GracefulRestartConfiguration());
+    }
+
+    /**
+     * @param configuration the settings, read when this bean starts (validated then) and when each restart starts;
+     *                      shown as a bean of this one (dump, JMX)
+     */
+    public GracefulRestart(@Name("server") Server server, @Name("configuration") GracefulRestartConfiguration configuration)
+    {
         this.server = Objects.requireNonNull(server, "server");
+        this.configuration = Objects.requireNonNull(configuration, "configuration");
         this.drain = new ConnectionDrain(server, drainCustomizer);
+        addBean(configuration);
     }
 
     // ---- configuration -------------------------------------------------------------------------------------------
 
-    /**
-     * @param signal the signal that triggers a restart: {@code HUP} (default), {@code USR1}, {@code USR2} (logged
-     *               warning: it breaks HotSpot's suspend/resume) or {@code none} for API-only restarts
-     */
-    public void setSignal(String signal)
+    /** @return the settings this bean acts on (the same object, also while it runs: a change applies to the next restart) */
+    public GracefulRestartConfiguration getConfiguration()
     {
-        this.signal = signal == null || signal.isBlank() ? "none" : signal;
-    }
-
-    @ManagedAttribute("Signal that triggers a restart (HUP, USR1, USR2 or none)")
-    public String getSignal()
-    {
-        return signal;
-    }
-
-    /** @param timeout how long a replacement may take to report ready before it is stopped; default 60 s */
-    public void setReadyTimeout(Duration timeout)
-    {
-        this.readyTimeout = positive(timeout, "readyTimeout");
-    }
-
-    public Duration getReadyTimeout()
-    {
-        return readyTimeout;
-    }
-
-    /** For jetty.xml: {@link #setReadyTimeout(Duration)} in milliseconds. */
-    public void setReadyTimeoutMillis(long millis)
-    {
-        setReadyTimeout(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds a replacement may take to report ready")
-    public long getReadyTimeoutMillis()
-    {
-        return readyTimeout.toMillis();
+        return configuration;
     }
 
     /**
-     * @param timeout how long this process, once replaced, keeps serving its in-flight requests (requests arriving on
-     *                its open connections meanwhile are served too, with {@code Connection: close}); connections still
-     *                open after it are closed; default 30 s
+     * @param check run in a replacement after its server started, before it reports ready (before the configuration's
+     *              warm-up, if any); default none
      */
-    public void setDrainTimeout(Duration timeout)
-    {
-        this.drainTimeout = positive(timeout, "drainTimeout");
-    }
-
-    public Duration getDrainTimeout()
-    {
-        return drainTimeout;
-    }
-
-    /** For jetty.xml: {@link #setDrainTimeout(Duration)} in milliseconds. */
-    public void setDrainTimeoutMillis(long millis)
-    {
-        setDrainTimeout(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds a replaced process drains in-flight requests")
-    public long getDrainTimeoutMillis()
-    {
-        return drainTimeout.toMillis();
-    }
-
-    /** @param grace how long a failed replacement gets to exit after SIGTERM before SIGKILL; default 5 s */
-    public void setKillGrace(Duration grace)
-    {
-        this.killGrace = positive(grace, "killGrace");
-    }
-
-    public Duration getKillGrace()
-    {
-        return killGrace;
-    }
-
-    /** For jetty.xml: {@link #setKillGrace(Duration)} in milliseconds. */
-    public void setKillGraceMillis(long millis)
-    {
-        setKillGrace(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds a failed replacement gets to exit after SIGTERM before SIGKILL")
-    public long getKillGraceMillis()
-    {
-        return killGrace.toMillis();
-    }
-
-    /**
-     * @param command the replacement's command line, e.g. a launcher script that ends in {@code exec java …}; {@code null}
-     *                (default) runs this JVM's own command line again (see {@link ReplacementCommand})
-     */
-    public void setCommand(List<String> command)
-    {
-        this.command = command == null || command.isEmpty() ? null : List.copyOf(command);
-    }
-
-    @ManagedAttribute("Replacement command line; null runs this JVM's own command line")
-    public List<String> getCommand()
-    {
-        return command;
-    }
-
-    /** @param check run in a replacement after its server started, before it reports ready; default none */
     public void setReadinessCheck(ReadinessCheck check)
     {
         this.readinessCheck = check;
     }
 
-    /**
-     * @param exit whether this process calls {@code System.exit(0)} once drained (default true; shutdown hooks run).
-     *             With false it only stops the server, and the application decides. A container holder
-     *             ({@link #setHolder(String)}) neither exits nor returns after the drain: it holds.
-     */
-    public void setExitAfterDrain(boolean exit)
+    /** @return the application's own readiness check, or null */
+    public ReadinessCheck getReadinessCheck()
     {
-        this.exitAfterDrain = exit;
-    }
-
-    @ManagedAttribute("Whether this process exits (System.exit(0)) once drained after a handoff")
-    public boolean isExitAfterDrain()
-    {
-        return exitAfterDrain;
-    }
-
-    /**
-     * @param path a file to keep the serving process's pid in (see {@link PidFile}), or {@code null} (default) for
-     *             none; checked when this bean starts: an unwritable location fails the start
-     */
-    public void setPidFile(String path)
-    {
-        this.pidFile = path == null || path.isBlank() ? null : path;
-    }
-
-    @ManagedAttribute("File holding the serving process's pid, null for none")
-    public String getPidFile()
-    {
-        return pidFile;
-    }
-
-    /**
-     * @param notify whether to speak systemd's notify protocol when {@code NOTIFY_SOCKET} is set (default true; see
-     *               {@link SystemdNotifier})
-     */
-    public void setSystemdNotify(boolean notify)
-    {
-        this.systemdNotify = notify;
-    }
-
-    @ManagedAttribute("Whether systemd's notify protocol is spoken when NOTIFY_SOCKET is set")
-    public boolean isSystemdNotify()
-    {
-        return systemdNotify;
-    }
-
-    /**
-     * @param store whether a first generation stores the listening sockets it bound itself in systemd's fd store
-     *              ({@code FDSTORE=1}, {@code FDNAME=} the connector's socket name, else {@code port-<port>}) once it
-     *              serves, so that they stay open across {@code systemctl restart} and a crash followed by
-     *              {@code Restart=}: connections wait in the backlog instead of being refused. Needs
-     *              {@code FileDescriptorStoreMax=} above 0 in the unit. Default false, but on by itself when systemd
-     *              254+ says the store is there ({@code $FDSTORE} above 0). Sockets systemd passed in (a socket unit,
-     *              or the store itself) are never stored again.
-     */
-    public void setSystemdFdStore(boolean store)
-    {
-        this.systemdFdStore = store;
-    }
-
-    @ManagedAttribute("Whether listening sockets this process bound are kept in systemd's fd store (also on when $FDSTORE > 0)")
-    public boolean isSystemdFdStore()
-    {
-        return systemdFdStore;
-    }
-
-    /**
-     * @param drain whether a real stop of the server (SIGTERM, {@code server.stop()}) drains like a handoff first:
-     *              stop accepting, answer HTTP/1 requests with {@code Connection: close} until the connections are gone
-     *              or the server's stop timeout has passed, then Jetty's graceful stop; default true. Needs a stop
-     *              timeout above 0 ({@code Server.setStopTimeout}); with 0 the stop aborts as Jetty does.
-     */
-    public void setDrainOnStop(boolean drain)
-    {
-        this.drainOnStop = drain;
-    }
-
-    @ManagedAttribute("Whether a real stop drains like a handoff first (Connection: close until the connections are gone)")
-    public boolean isDrainOnStop()
-    {
-        return drainOnStop;
-    }
-
-    /**
-     * @param window how long, at least, a process that handed over stays able to take its sockets back should the
-     *               replacement die (within the drain timeout); default 2 s; zero to exit as soon as drained
-     */
-    public void setTakeBackWindow(Duration window)
-    {
-        if (window == null || window.isNegative())
-            throw new IllegalArgumentException("takeBackWindow must be zero or positive, was " + window);
-        this.takeBackWindow = window;
-    }
-
-    public Duration getTakeBackWindow()
-    {
-        return takeBackWindow;
-    }
-
-    /** For jetty.xml: {@link #setTakeBackWindow(Duration)} in milliseconds. */
-    public void setTakeBackWindowMillis(long millis)
-    {
-        setTakeBackWindow(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds a replaced process stays able to take its sockets back if the replacement dies")
-    public long getTakeBackWindowMillis()
-    {
-        return takeBackWindow.toMillis();
-    }
-
-    /**
-     * @param spread the overlap of a handover: once the replacement serves, this process goes on accepting for this
-     *               long while it moves its connections over one by one, each at its own moment in the window (an
-     *               HTTP/1 keep-alive connection by {@code Connection: close} on its next response; an HTTP/2
-     *               session by GOAWAY), so the cold replacement takes the load at an even rate instead
-     *               of all at once; then it stops accepting and drains. Default 1 s; zero moves every connection at
-     *               once, as soon as the replacement serves. Under systemd, {@code READY=1} (the end of the reload)
-     *               comes at the end of the window. See {@link HandoffProtocol}, "The overlap".
-     */
-    public void setHandoverSpread(Duration spread)
-    {
-        if (spread == null || spread.isNegative())
-            throw new IllegalArgumentException("handoverSpread must be zero or positive, was " + spread +
-                ". Fix: a duration such as 1s, or 0 to move every connection as soon as the replacement serves");
-        this.handoverSpread = spread;
-    }
-
-    public Duration getHandoverSpread()
-    {
-        return handoverSpread;
-    }
-
-    /** For jetty.xml: {@link #setHandoverSpread(Duration)} in milliseconds. */
-    public void setHandoverSpreadMillis(long millis)
-    {
-        setHandoverSpread(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds both processes accept after a handover while the old one moves its connections over one by one")
-    public long getHandoverSpreadMillis()
-    {
-        return handoverSpread.toMillis();
-    }
-
-    /**
-     * @param increment how much nicer (lower CPU priority) the replacement runs while it starts, 0 to 19; default 5.
-     *                  Its JVM start then takes less CPU from this process, which serves meanwhile; on GO, before it
-     *                  accepts, the replacement goes back to this process's priority. Applies only where a process may
-     *                  lower a nice value again (CAP_SYS_NICE, or RLIMIT_NICE: {@code LimitNICE=} under systemd);
-     *                  elsewhere the replacement starts at this process's priority, and the first restart logs why.
-     *                  0 turns it off. See {@link HandoffProtocol}, "Priority of the child".
-     * @throws IllegalArgumentException outside 0 to 19
-     */
-    public void setReplacementNice(int increment)
-    {
-        if (increment < 0 || increment > 19)
-            throw new IllegalArgumentException("replacementNice must be 0 to 19 (how much nicer the replacement starts), was " + increment +
-                ". Fix: 5 (the default), or 0 to start the replacement at this process's priority");
-        this.replacementNice = increment;
-    }
-
-    @ManagedAttribute("How much nicer (lower CPU priority) a replacement runs until it is told to accept, 0 for not at all")
-    public int getReplacementNice()
-    {
-        return replacementNice;
-    }
-
-    /**
-     * @param mode whether the first process stays after it handed over, as the container's holder ({@link ContainerHolder}):
-     *             {@code auto} (default) when this JVM is PID 1 of its PID namespace; {@code always} when it must not
-     *             exit although it is not PID 1 (the child of tini, dumb-init, {@code docker run --init}); {@code never}.
-     *             A holder forwards SIGTERM, SIGINT and SIGHUP to the serving generation, reaps orphans, and exits with
-     *             the serving generation's status. Only a first generation holds; replacements ignore the setting.
-     * @throws IllegalArgumentException for any other value, naming the three
-     */
-    public void setHolder(String mode)
-    {
-        this.holderMode = ContainerHolder.Mode.parse(mode);
-    }
-
-    @ManagedAttribute("Whether the first process stays after a handoff, as the container's holder: auto (when PID 1), always, never")
-    public String getHolder()
-    {
-        return holderMode.name().toLowerCase(java.util.Locale.ROOT);
+        return readinessCheck;
     }
 
     @ManagedAttribute("Whether this process has handed over and now holds the container (forwards signals to the serving generation)")
@@ -411,53 +139,6 @@ public class GracefulRestart extends AbstractLifeCycle
     {
         ContainerHolder current = holder;
         return current != null && current.isHolding();
-    }
-
-    /**
-     * @param spread the window over which a replaced process closes its WebSocket sessions with 1012 (Service
-     *               Restart), each at its own moment, so the replacement gets the reconnects spread out rather than at
-     *               one instant; default 5 s; zero closes them all at once. At most half the drain timeout is used, so
-     *               the close handshakes end within it. A real stop closes them with 1001 at once.
-     */
-    public void setWebSocketCloseSpread(Duration spread)
-    {
-        if (spread == null || spread.isNegative())
-            throw new IllegalArgumentException("webSocketCloseSpread must be zero or positive, was " + spread);
-        this.webSocketCloseSpread = spread;
-    }
-
-    public Duration getWebSocketCloseSpread()
-    {
-        return webSocketCloseSpread;
-    }
-
-    /** For jetty.xml: {@link #setWebSocketCloseSpread(Duration)} in milliseconds. */
-    public void setWebSocketCloseSpreadMillis(long millis)
-    {
-        setWebSocketCloseSpread(Duration.ofMillis(millis));
-    }
-
-    @ManagedAttribute("Milliseconds over which a replaced process closes its WebSocket sessions with 1012 (Service Restart)")
-    public long getWebSocketCloseSpreadMillis()
-    {
-        return webSocketCloseSpread.toMillis();
-    }
-
-    /**
-     * @param move whether a replaced process moves its idle plain HTTP/1.1 connections to the replacement (their
-     *             sockets stay open: the clients never reconnect) instead of closing them with {@code Connection: close}
-     *             or after a second of silence; default true. TLS, HTTP/2, WebSocket and PROXY-protocol connections are
-     *             closed as before either way. See {@link HandoffProtocol}, "Moving connections".
-     */
-    public void setMoveConnections(boolean move)
-    {
-        this.moveConnections = move;
-    }
-
-    @ManagedAttribute("Whether a replaced process moves its idle plain HTTP/1.1 connections to the replacement (else it closes them)")
-    public boolean isMoveConnections()
-    {
-        return moveConnections;
     }
 
     @ManagedAttribute("Connections the last handover of this process moved to the replacement (their clients did not reconnect)")
@@ -570,6 +251,10 @@ public class GracefulRestart extends AbstractLifeCycle
         trigger = null;
         if (kept != null)
             kept.uninstall(); // kept installed by a stop after a handover (see doStop): start from the JVM's handling again
+        configuration.validate();
+        WarmUpReadinessCheck warmUp = configuration.getWarmUp().readinessCheck();
+        ReadinessCheck own = readinessCheck;
+        startupCheck = own == null ? warmUp : own.andThen(warmUp);
         os = Os.current();
         // Before a deploy can overwrite the jar in place: the restart path must never need to read it again. In the
         // background, so as not to delay the start; a restart waits for it (startRestart).
@@ -580,13 +265,13 @@ public class GracefulRestart extends AbstractLifeCycle
         drainCustomizer.stopDraining();
         if (holderLink == null)
         {
-            holder = ContainerHolder.forFirstProcess(os, holderMode, registry);
+            holder = ContainerHolder.forFirstProcess(os, ContainerHolder.Mode.parse(configuration.getHolder()), registry);
             holderLink = holder != null ? holder : HolderLink.inherited(os, registry, InheritedEnvironment.original());
         }
         // Once per process: a bean started again after the takeover does not take over a second time.
         if (takeover == null)
             takeover = ReplacementTakeover.ifReplacement(os, registry, connectors());
-        List<RestartListener> supervisors = Supervisors.forStart(os, pidFile, systemdNotify, systemdFdStore, registry, this::connectors);
+        List<RestartListener> supervisors = Supervisors.forStart(os, configuration.getPidFile(), configuration.isSystemdNotify(), configuration.isSystemdFdStore(), registry, this::connectors);
         listeners.setSupervisors(supervisors);
         InheritedEnvironment.hideFromChildProcesses(os);
         for (HandedOverConnector connector : connectors())
@@ -602,7 +287,7 @@ public class GracefulRestart extends AbstractLifeCycle
         server.addEventListener(serverListener);
         try
         {
-            String signalName = signal;
+            String signalName = configuration.getSignal();
             if (!"NONE".equals(SignalTrigger.normalize(signalName)))
             {
                 if (os == null)
@@ -665,7 +350,7 @@ public class GracefulRestart extends AbstractLifeCycle
         attempt.abort("the server is stopping");
         try
         {
-            thread.join(2 * killGrace.toMillis() + 1000L);
+            thread.join(2 * configuration.getKillGraceMillis() + 1000L);
         }
         catch (InterruptedException x)
         {
@@ -692,7 +377,7 @@ public class GracefulRestart extends AbstractLifeCycle
                 return;
             }
             long stopTimeout = server.getStopTimeout();
-            if (event != server || !drainOnStop || !serving || handedOff || stopTimeout <= 0)
+            if (event != server || !configuration.isDrainOnStop() || !serving || handedOff || stopTimeout <= 0)
                 return;
             long start = System.nanoTime();
             drain.closeGently(connectors(), start + stopTimeout * 1_000_000L);
@@ -709,7 +394,7 @@ public class GracefulRestart extends AbstractLifeCycle
             if (replacement == null || !replacement.pending())
                 markServing();
             else
-                replacement.serverStarted(server, readinessCheck, GracefulRestart.this::connectors, GracefulRestart.this::markServing);
+                replacement.serverStarted(server, startupCheck, GracefulRestart.this::connectors, GracefulRestart.this::markServing);
         }
 
         @Override
@@ -780,6 +465,7 @@ public class GracefulRestart extends AbstractLifeCycle
         List<String> argv;
         try
         {
+            List<String> command = configuration.getCommand();
             argv = command != null ? command : ReplacementCommand.currentCommandLine();
         }
         catch (IOException x)
@@ -796,11 +482,11 @@ public class GracefulRestart extends AbstractLifeCycle
         List<Integer> fds = connectors.stream().map(HandedOverConnector::getAcceptFd).toList();
         HolderLink link = holderLink;
         int holderFd = link == null ? -1 : link.passOnFd();
-        ReplacementPriority priority = ReplacementPriority.forSpawn(os, replacementNice);
+        ReplacementPriority priority = ReplacementPriority.forSpawn(os, configuration.getReplacementNice());
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), connectors, os.pid(), registry.generation(),
             holderFd >= 0, priority);
-        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, readyTimeout, killGrace, listeners::childReady, holderFd);
-        if (moveConnections)
+        HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, configuration.getReadyTimeout(), configuration.getKillGrace(), listeners::childReady, holderFd);
+        if (configuration.isMoveConnections())
             attempt.withConnectionsChannel();
         if (!inProgress.compareAndSet(null, attempt))
         {
@@ -848,7 +534,7 @@ public class GracefulRestart extends AbstractLifeCycle
             return "zero-downtime restart is unsupported here: " + Os.unsupportedReason();
         if (!serving)
             return "this process is still taking over from its parent pid " + registry.parentPid() + "; try again once it serves";
-        if (Supervisors.underSystemd(os, systemdNotify) && pidFile == null)
+        if (Supervisors.underSystemd(os, configuration.isSystemdNotify()) && configuration.getPidFile() == null)
             return "running under systemd (NOTIFY_SOCKET is set) without a PID file. " + Supervisors.PID_FILE_FIX;
         return null;
     }
@@ -886,7 +572,10 @@ public class GracefulRestart extends AbstractLifeCycle
             listeners.outcome(outcome);
             return;
         }
-        Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, takeBackWindow, webSocketCloseSpread, exitAfterDrain);
+        Duration handoverSpread = configuration.getHandoverSpread();
+        Duration drainTimeout = configuration.getDrainTimeout();
+        Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, configuration.getTakeBackWindow(),
+            configuration.getWebSocketCloseSpread(), configuration.isExitAfterDrain());
         int connectionsFd = attempt.takeConnectionsChannel();
         ConnectionMover mover = connectionsFd >= 0 ? new ConnectionMover(os, connectionsFd, connectors) : null;
         Handover[] self = new Handover[1];

@@ -42,9 +42,13 @@ public interface HandedOverConnector extends Connector
 
     /**
      * Keeps the connector from accepting when it starts, until {@link #resumeAccepting()}, and marks it as not serving
-     * (see {@link #setServing(boolean)}). Call before it starts.
+     * (see {@link #setServing(boolean)}). Call before it starts. A connector of a replacement that starts before its
+     * parent said {@code GO} pauses itself.
      */
     void pauseForTakeover();
+
+    /** @return whether the connector was paused for a takeover and has not resumed since */
+    boolean isPausedForTakeover();
 
     /** Starts accepting after {@link #pauseForTakeover()}. */
     void resumeAccepting();

@@ -6,8 +6,9 @@ import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.EventListener;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
@@ -17,6 +18,7 @@ import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
@@ -67,20 +69,23 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     private volatile boolean pausedForTakeover;
 
     {
-        addBean(new SelectorManager.AcceptListener()
-        {
-            @Override
-            public void onAccepting(SelectableChannel channel)
-            {
-                acceptsPending.incrementAndGet();
-            }
+        addBean(new AcceptCounter());
+    }
 
-            @Override
-            public void onAcceptFailed(SelectableChannel channel, Throwable cause)
-            {
-                acceptsPending.decrementAndGet();
-            }
-        });
+    /** Counts the connections handed to a selector that are not yet endpoints ({@link #acceptsPending}). */
+    private final class AcceptCounter implements SelectorManager.AcceptListener
+    {
+        @Override
+        public void onAccepting(SelectableChannel channel)
+        {
+            acceptsPending.incrementAndGet();
+        }
+
+        @Override
+        public void onAcceptFailed(SelectableChannel channel, Throwable cause)
+        {
+            acceptsPending.decrementAndGet();
+        }
     }
 
     public InheritedServerConnector(@Name("server") Server server)
@@ -126,6 +131,57 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
                                     @Name("factories") ConnectionFactory... factories)
     {
         super(server, executor, scheduler, bufferPool, acceptors, selectors, factories);
+    }
+
+    /**
+     * A connector that serves exactly as {@code original} was configured to, but adopts an inherited socket (or binds
+     * {@code original}'s host and port when none is inherited) and is handed over on restart: the same server, the
+     * same connection factory objects (so TLS, ALPN, HTTP/2 and every {@code HttpConfiguration} customizer stay as
+     * they are), executor, scheduler, buffer pool, acceptors and selectors, and the same settings: host, port, idle
+     * timeouts, accept queue, reuse address and port, TCP_NODELAY, socket buffer sizes, acceptor priority, name,
+     * default protocol, and its event listeners. This is how a framework that builds its own {@code ServerConnector}s
+     * (Spring Boot, Dropwizard, Javalin) hands them over.
+     *
+     * <p>{@code original} is only read: it is neither started nor changed, and opens no socket. The caller puts the
+     * copy in its place ({@code server.setConnectors}). A {@code NetworkConnectionLimit} or other listener that names
+     * {@code original} itself ({@code server.jetty.max-connections} in Boot) is not copied: the caller moves it. Subclasses of
+     * {@code ServerConnector} carry behaviour of their own that cannot be copied: only their settings are.</p>
+     *
+     * @param original a configured connector, not started
+     * @return a new, unstarted connector
+     */
+    public static InheritedServerConnector copyOf(ServerConnector original)
+    {
+        InheritedServerConnector copy = new InheritedServerConnector(original.getServer(), original.getExecutor(), original.getScheduler(),
+            original.getByteBufferPool(), original.getAcceptors(), original.getSelectorManager().getSelectorCount(),
+            original.getConnectionFactories().toArray(ConnectionFactory[]::new));
+        copy.setHost(original.getHost());
+        copy.setPort(original.getPort());
+        copy.setIdleTimeout(original.getIdleTimeout());
+        copy.setShutdownIdleTimeout(original.getShutdownIdleTimeout());
+        copy.setAcceptQueueSize(original.getAcceptQueueSize());
+        copy.setReuseAddress(original.getReuseAddress());
+        copy.setReusePort(original.isReusePort());
+        copy.setAcceptedTcpNoDelay(original.getAcceptedTcpNoDelay());
+        copy.setAcceptedReceiveBufferSize(original.getAcceptedReceiveBufferSize());
+        copy.setAcceptedSendBufferSize(original.getAcceptedSendBufferSize());
+        copy.setAcceptorPriorityDelta(original.getAcceptorPriorityDelta());
+        copy.setName(original.getName());
+        if (original.getDefaultProtocol() != null)
+            copy.setDefaultProtocol(original.getDefaultProtocol());
+        for (EventListener listener : original.getEventListeners())
+        {
+            // A NetworkConnectionLimit counts the connectors it was made for: the caller moves it (see above). An
+            // InheritedServerConnector's own accept counter belongs to it alone.
+            if (!(listener instanceof NetworkConnectionLimit) && !(listener instanceof AcceptCounter))
+                copy.addEventListener(listener);
+        }
+        if (original instanceof InheritedServerConnector inherited)
+        {
+            copy.setSocketName(inherited.getSocketName());
+            copy.setInheritRequired(inherited.isInheritRequired());
+        }
+        return copy;
     }
 
     /**
@@ -328,6 +384,12 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
         setAccepting(false);
     }
 
+    @Override
+    public boolean isPausedForTakeover()
+    {
+        return pausedForTakeover;
+    }
+
     /**
      * Starts accepting after {@link #pauseForTakeover()} (a replacement's connectors are paused until its parent says
      * GO). With selector accept, the paused acceptor's key was cancelled, and the JDK
@@ -472,6 +534,8 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     @Override
     protected void doStart() throws Exception
     {
+        if (!pausedForTakeover && ReplacementTakeover.awaitingGo())
+            pauseForTakeover();
         boolean paused = pausedForTakeover;
         super.doStart();
         if (paused)

@@ -242,6 +242,8 @@ public class InheritedUnixDomainConnector extends AbstractConnector implements H
     @Override
     protected void doStart() throws Exception
     {
+        if (!pausedForTakeover && ReplacementTakeover.awaitingGo())
+            pauseForTakeover();
         boolean paused = pausedForTakeover;
         channel = openChannel();
         channel.configureBlocking(false);
@@ -375,6 +377,12 @@ public class InheritedUnixDomainConnector extends AbstractConnector implements H
         serving = false;
         pausedForTakeover = true;
         super.setAccepting(false);
+    }
+
+    @Override
+    public boolean isPausedForTakeover()
+    {
+        return pausedForTakeover;
     }
 
     /**

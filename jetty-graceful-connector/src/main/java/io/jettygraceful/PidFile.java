@@ -34,7 +34,7 @@ public final class PidFile implements RestartListener
     private final long pid = ProcessHandle.current().pid();
 
     /**
-     * @throws IllegalArgumentException when the file cannot be written there; the message names the path, the
+     * @throws InvalidSettingException when the file cannot be written there; the message names the path, the
      *                                  reason and the fix
      */
     public PidFile(Path path)
@@ -52,19 +52,19 @@ public final class PidFile implements RestartListener
     {
         Path directory = path.getParent();
         if (directory == null || !Files.exists(directory))
-            throw new IllegalArgumentException("PID file " + path + ": directory " + directory + " does not exist. Fix: create it, or choose another PID file path");
+            throw new InvalidSettingException("pidFile", path, "the PID file's directory " + directory + " does not exist", "create it, or choose another PID file path");
         if (!Files.isDirectory(directory))
-            throw new IllegalArgumentException("PID file " + path + ": " + directory + " is not a directory. Fix: choose a PID file path inside a directory");
+            throw new InvalidSettingException("pidFile", path, "the PID file's parent " + directory + " is not a directory", "choose a PID file path inside a directory");
         if (Files.isDirectory(path))
-            throw new IllegalArgumentException("PID file " + path + " is a directory. Fix: name a file inside it");
+            throw new InvalidSettingException("pidFile", path, "the PID file is a directory", "name a file inside it");
         try
         {
             Files.deleteIfExists(writeTemporary(0));
         }
         catch (IOException x)
         {
-            throw new IllegalArgumentException("PID file " + path + ": cannot create files in " + directory + " (" + reason(x) +
-                "). Fix: make the directory writable for this user (e.g. RuntimeDirectory= in a systemd unit), or choose another path");
+            throw new InvalidSettingException("pidFile", path, "the PID file cannot be created in " + directory + " (" + reason(x) + ")",
+                "make the directory writable for this user (e.g. RuntimeDirectory= in a systemd unit), or choose another path");
         }
     }
 

@@ -24,6 +24,9 @@ final class ReplacementTakeover
 {
     private static final Logger LOG = LoggerFactory.getLogger(ReplacementTakeover.class);
 
+    /** Set once this JVM's takeover has ended, either way: from then on no connector pauses itself (see {@link #awaitingGo()}). */
+    private static volatile boolean ended;
+
     private final TakeoverHandshake handshake;
     private final InheritedSockets registry;
     private final AtomicBoolean begun = new AtomicBoolean();
@@ -49,6 +52,26 @@ final class ReplacementTakeover
         for (HandedOverConnector connector : connectors)
             connector.pauseForTakeover();
         return new ReplacementTakeover(handshake, registry);
+    }
+
+    /**
+     * @return whether this JVM is a replacement whose parent has not yet said {@code GO} (and whose takeover has not
+     * failed): a connector that starts now must not accept yet. A connector asks this itself when it starts, so a
+     * framework that starts its connectors late (after the {@link GracefulRestart} bean, as Spring Boot does) needs to
+     * do nothing; the takeover resumes every connector still paused once {@code GO} came.
+     */
+    static boolean awaitingGo()
+    {
+        if (ended || Os.current() == null)
+            return false;
+        try
+        {
+            return InheritedSockets.get().source() == InheritedSockets.Source.HANDOFF;
+        }
+        catch (InheritedSocketException x)
+        {
+            return false; // reported, with the fix, by the connector that adopts a socket
+        }
     }
 
     /** @return true until the handshake has ended, either way */
@@ -107,6 +130,13 @@ final class ReplacementTakeover
         {
             boolean go = handshake.reportReady(server, readinessCheck, connectors.get());
             pending = false;
+            ended = true;
+            // A connector that started after the readiness was reported paused itself (awaitingGo): resume it too.
+            for (HandedOverConnector connector : connectors.get())
+            {
+                if (connector.isPausedForTakeover())
+                    connector.resumeAccepting();
+            }
             if (go)
                 receiveConnections(connectors);
             LOG.info("Took over from parent pid {} as generation {}{}", registry.parentPid(), registry.generation(), go ? "" : " (parent gone)");
@@ -115,6 +145,7 @@ final class ReplacementTakeover
         catch (Throwable x)
         {
             pending = false;
+            ended = true;
             LOG.error("Not ready to take over from parent pid {}: {}. Exiting; the parent keeps serving", registry.parentPid(), x.toString());
             // On a thread that is not a daemon: stopping the server lets main() return from join(), and the JVM must
             // not end (with 0) before the exit status says it failed.

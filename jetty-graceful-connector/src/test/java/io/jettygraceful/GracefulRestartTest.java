@@ -92,7 +92,7 @@ class GracefulRestartTest
         Server server = server();
         server.addConnector(inherited(server));
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
+        restart.getConfiguration().setSignal("none");
         server.addBean(restart);
         return restart;
     }
@@ -161,7 +161,7 @@ class GracefulRestartTest
         Server server = server();
         server.addConnector(plain(server));
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
+        restart.getConfiguration().setSignal("none");
         server.addBean(restart);
         server.start();
 
@@ -182,25 +182,25 @@ class GracefulRestartTest
     {
         GracefulRestart restart = new GracefulRestart(new Server());
 
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(Duration.ZERO));
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setDrainTimeout(Duration.ZERO));
         assertContains(x.getMessage(), "drainTimeout", "positive");
-        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(Duration.ofMillis(-1)));
-        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeout(null));
-        assertThrows(IllegalArgumentException.class, () -> restart.setDrainTimeoutMillis(0));
-        assertThrows(IllegalArgumentException.class, () -> restart.setReadyTimeout(Duration.ZERO));
-        assertThrows(IllegalArgumentException.class, () -> restart.setKillGrace(Duration.ZERO));
-        assertEquals(Duration.ofSeconds(30), restart.getDrainTimeout(), "a refused value changes nothing");
+        assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setDrainTimeout(Duration.ofMillis(-1)));
+        assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setDrainTimeout(null));
+        assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setDrainTimeoutMillis(0));
+        assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setReadyTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setKillGrace(Duration.ZERO));
+        assertEquals(Duration.ofSeconds(30), restart.getConfiguration().getDrainTimeout(), "a refused value changes nothing");
     }
 
     @Test
     void webSocketCloseSpreadIsFiveSecondsByDefaultAndNeverNegative()
     {
         GracefulRestart restart = new GracefulRestart(new Server());
-        assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
-        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.setWebSocketCloseSpreadMillis(-1));
+        assertEquals(5000, restart.getConfiguration().getWebSocketCloseSpreadMillis());
+        IllegalArgumentException x = assertThrows(IllegalArgumentException.class, () -> restart.getConfiguration().setWebSocketCloseSpreadMillis(-1));
         assertContains(x.getMessage(), "webSocketCloseSpread");
-        restart.setWebSocketCloseSpread(Duration.ZERO);
-        assertEquals(Duration.ZERO, restart.getWebSocketCloseSpread(), "zero closes every session at once");
+        restart.getConfiguration().setWebSocketCloseSpread(Duration.ZERO);
+        assertEquals(Duration.ZERO, restart.getConfiguration().getWebSocketCloseSpread(), "zero closes every session at once");
     }
 
     @ParameterizedTest
@@ -244,17 +244,16 @@ class GracefulRestartTest
     }
 
     @Test
-    void unsupportedSignalFailsTheServerStart()
+    void unsupportedSignalIsRefusedNamingTheSettingAndTheFix()
     {
         Server server = server();
         server.addConnector(plain(server));
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("QUIT");
-        server.addBean(restart);
 
-        Exception x = assertThrows(Exception.class, server::start);
+        InvalidSettingException x = assertThrows(InvalidSettingException.class, () -> restart.getConfiguration().setSignal("QUIT"));
 
-        assertContains(messages(x), "QUIT", "HUP");
+        assertEquals("signal", x.setting());
+        assertContains(x.getMessage(), "QUIT", "HUP", "Fix:");
     }
 
     @ParameterizedTest
@@ -269,11 +268,11 @@ class GracefulRestartTest
             Server server = server();
             server.addConnector(plain(server));
             GracefulRestart restart = new GracefulRestart(server);
-            restart.setSignal(name);
+            restart.getConfiguration().setSignal(name);
             server.addBean(restart);
             server.start();
 
-            assertEquals("none", restart.getSignal().toLowerCase());
+            assertEquals("none", restart.getConfiguration().getSignal().toLowerCase());
             assertSame(probe, Signal.handle(hup, probe), "SIGHUP's handler is untouched");
             server.stop();
             assertSame(probe, Signal.handle(hup, probe));
@@ -295,7 +294,7 @@ class GracefulRestartTest
             Server server = server();
             server.addConnector(plain(server));
             GracefulRestart restart = new GracefulRestart(server);
-            restart.setSignal("SIGHUP");
+            restart.getConfiguration().setSignal("SIGHUP");
             server.addBean(restart);
             server.start();
 
@@ -321,8 +320,8 @@ class GracefulRestartTest
         Server server = server();
         server.addConnector(plain(server));
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
-        restart.setPidFile(path);
+        restart.getConfiguration().setSignal("none");
+        restart.getConfiguration().setPidFile(path);
         server.addBean(restart);
 
         Exception x = assertThrows(Exception.class, server::start);
@@ -340,8 +339,8 @@ class GracefulRestartTest
         server.addConnector(plain(server));
         server.start();
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
-        restart.setPidFile(pidFile.toString());
+        restart.getConfiguration().setSignal("none");
+        restart.getConfiguration().setPidFile(pidFile.toString());
         server.addBean(restart, true);
         restart.start(); // a bean added to a started container is not started by it
 
@@ -361,8 +360,8 @@ class GracefulRestartTest
         Server server = server();
         server.addConnector(plain(server));
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
-        restart.setPidFile(pidFile.toString());
+        restart.getConfiguration().setSignal("none");
+        restart.getConfiguration().setPidFile(pidFile.toString());
         server.addBean(restart);
 
         server.start();
@@ -402,8 +401,8 @@ class GracefulRestartTest
             }
         });
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
-        restart.setCommand(List.of("/bin/sleep", "30"));
+        restart.getConfiguration().setSignal("none");
+        restart.getConfiguration().setCommand(List.of("/bin/sleep", "30"));
         List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
         restart.addRestartListener(new RestartListener()
         {
@@ -441,7 +440,7 @@ class GracefulRestartTest
         // the signal handler thread that starts it, the JVM would end before the outcome is logged.
         GracefulRestart restart = withInheritedConnector();
         Server server = servers.get(servers.size() - 1);
-        restart.setCommand(List.of("/bin/sleep", "30"));
+        restart.getConfiguration().setCommand(List.of("/bin/sleep", "30"));
         java.util.concurrent.CompletableFuture<Boolean> restartThreadIsDaemon = new java.util.concurrent.CompletableFuture<>();
         restart.addRestartListener(new RestartListener()
         {
@@ -467,8 +466,8 @@ class GracefulRestartTest
     {
         GracefulRestart restart = withInheritedConnector();
         Server server = servers.get(servers.size() - 1);
-        restart.setCommand(List.of("/bin/sleep", "30"));
-        restart.setReadyTimeout(Duration.ofSeconds(30));
+        restart.getConfiguration().setCommand(List.of("/bin/sleep", "30"));
+        restart.getConfiguration().setReadyTimeout(Duration.ofSeconds(30));
         server.start();
         java.util.concurrent.CompletableFuture<RestartOutcome> result = restart.restart();
         assertTrue(restart.isRestarting());
@@ -519,7 +518,7 @@ class GracefulRestartTest
         connector.setPort(0);
         server.addConnector(connector);
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
+        restart.getConfiguration().setSignal("none");
         server.addBean(restart);
         long[] seen = new long[1];
         server.setHandler(new Handler.Abstract()

@@ -43,7 +43,6 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
     private final Function<T, GracefulRestartFactory> settings;
     private final List<RestartListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ReadinessCheck readinessCheck;
-    private volatile ReadinessCheck warmUp;
     private volatile GracefulRestart restart;
 
     /** @param settings the {@code gracefulRestart:} block of the configuration, e.g. {@code AppConfiguration::getGracefulRestart} */
@@ -63,7 +62,7 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
         this.readinessCheck = check;
         GracefulRestart attached = restart;
         if (attached != null)
-            attached.setReadinessCheck(effectiveReadinessCheck());
+            attached.setReadinessCheck(check);
         return this;
     }
 
@@ -75,6 +74,8 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
     public ReadinessCheck effectiveReadinessCheck()
     {
         ReadinessCheck own = readinessCheck;
+        GracefulRestart attached = restart;
+        ReadinessCheck warmUp = attached == null ? null : attached.getConfiguration().getWarmUp().readinessCheck();
         return own == null ? warmUp : own.andThen(warmUp);
     }
 
@@ -115,8 +116,8 @@ public class GracefulRestartBundle<T extends Configuration> implements Configure
     private void attach(Server server, GracefulRestartFactory factory, Environment environment, LoggingFactory logging)
     {
         GracefulRestart graceful = factory.build(server);
-        warmUp = factory.getWarmUp().build();
-        graceful.setReadinessCheck(effectiveReadinessCheck());
+        // The configuration's warm-up (gracefulRestart.warmUp) runs after it.
+        graceful.setReadinessCheck(readinessCheck);
         graceful.addRestartListener(new RestartMetrics(environment.metrics(), graceful));
         for (RestartListener listener : listeners)
             graceful.addRestartListener(listener);

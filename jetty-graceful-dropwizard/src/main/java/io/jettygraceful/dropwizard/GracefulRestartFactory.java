@@ -7,6 +7,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.InvalidSettingException;
 import jakarta.annotation.Nullable;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
@@ -16,7 +18,9 @@ import jakarta.validation.constraints.Pattern;
 import org.eclipse.jetty.server.Server;
 
 /**
- * The {@code gracefulRestart:} block of an application's configuration: the settings of {@link GracefulRestart}, in
+ * The {@code gracefulRestart:} block of an application's configuration: every setting of the library's
+ * {@link GracefulRestartConfiguration} but {@code exitAfterDrain} (the bundle ends a replaced process through Dropwizard's
+ * shutdown), each under its own name with the same default (a test checks this against {@code GracefulRestartSettings}), in
  * Dropwizard's units ({@code 60s}, {@code 500ms}), validated by Dropwizard when the configuration is loaded, so a bad
  * value stops the start with a message naming the field ({@code gracefulRestart.readyTimeout must be ...}).
  *
@@ -34,6 +38,9 @@ import org.eclipse.jetty.server.Server;
  *   command: [...]         # optional: the replacement's command line; default: this JVM's own
  *   systemdNotify: true    # speak sd_notify when NOTIFY_SOCKET is set
  *   drainOnStop: true      # a real stop (SIGTERM) drains like a handoff first, within shutdownGracePeriod
+ *   systemdFdStore: false  # keep the sockets this process bound in systemd's fd store (FileDescriptorStoreMax=)
+ *   holder: auto           # in a container: auto (when PID 1), always (under tini, docker run --init), never
+ *   webSocketCloseSpread: 5s # a replaced process closes its WebSockets with 1012 spread over this window
  *   warmUp:                # optional: requests a replacement replays to itself before it is ready (WarmUpFactory)
  *     requests: [/hello, "GET /api/items | Accept: application/json"]
  *     count: 1000
@@ -68,6 +75,7 @@ public class GracefulRestartFactory
     @Min(0)
     @Max(19)
     private int replacementNice = 5;
+
     private boolean moveConnections = true;
 
     @Nullable
@@ -79,6 +87,16 @@ public class GracefulRestartFactory
     private boolean systemdNotify = true;
 
     private boolean drainOnStop = true;
+
+    private boolean systemdFdStore;
+
+    @NotNull
+    @Pattern(regexp = "(?i)auto|always|never", message = "must be auto, always or never")
+    private String holder = "auto";
+
+    @NotNull
+    @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS)
+    private Duration webSocketCloseSpread = Duration.seconds(5);
 
     @Valid
     @NotNull
@@ -145,18 +163,6 @@ public class GracefulRestartFactory
     }
 
     @JsonProperty
-    public boolean isMoveConnections()
-    {
-        return moveConnections;
-    }
-
-    @JsonProperty
-    public void setMoveConnections(boolean moveConnections)
-    {
-        this.moveConnections = moveConnections;
-    }
-
-    @JsonProperty
     public int getReplacementNice()
     {
         return replacementNice;
@@ -166,6 +172,18 @@ public class GracefulRestartFactory
     public void setReplacementNice(int replacementNice)
     {
         this.replacementNice = replacementNice;
+    }
+
+    @JsonProperty
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    @JsonProperty
+    public void setMoveConnections(boolean moveConnections)
+    {
+        this.moveConnections = moveConnections;
     }
 
     @JsonProperty
@@ -242,27 +260,83 @@ public class GracefulRestartFactory
         this.warmUp = warmUp;
     }
 
+    @JsonProperty
+    public boolean isSystemdFdStore()
+    {
+        return systemdFdStore;
+    }
+
+    @JsonProperty
+    public void setSystemdFdStore(boolean systemdFdStore)
+    {
+        this.systemdFdStore = systemdFdStore;
+    }
+
+    @JsonProperty
+    public String getHolder()
+    {
+        return holder;
+    }
+
+    @JsonProperty
+    public void setHolder(String holder)
+    {
+        this.holder = holder;
+    }
+
+    @JsonProperty
+    public Duration getWebSocketCloseSpread()
+    {
+        return webSocketCloseSpread;
+    }
+
+    @JsonProperty
+    public void setWebSocketCloseSpread(Duration webSocketCloseSpread)
+    {
+        this.webSocketCloseSpread = webSocketCloseSpread;
+    }
+
     /**
-     * @return a {@link GracefulRestart} for {@code server} with these settings; {@code exitAfterDrain} is off: the
-     * bundle ends a replaced process itself, through Dropwizard's shutdown
+     * @return the library's configuration with these settings; {@code exitAfterDrain} is off: the bundle ends a
+     * replaced process itself, through Dropwizard's shutdown
+     * @throws IllegalArgumentException naming the first {@code gracefulRestart.} field that cannot work, its value and
+     * the fix (the library's own check, beyond what the annotations check when the configuration is loaded)
      */
+    public GracefulRestartConfiguration toConfiguration()
+    {
+        GracefulRestartConfiguration config = new GracefulRestartConfiguration();
+        try
+        {
+            config.setSignal(signal);
+            config.setReadyTimeout(toJava(readyTimeout));
+            config.setDrainTimeout(toJava(drainTimeout));
+            config.setKillGrace(toJava(killGrace));
+            config.setCommand(command);
+            config.setPidFile(pidFile);
+            config.setSystemdNotify(systemdNotify);
+            config.setSystemdFdStore(systemdFdStore);
+            config.setDrainOnStop(drainOnStop);
+            config.setTakeBackWindow(toJava(takeBackWindow));
+            config.setHandoverSpread(toJava(handoverSpread));
+            config.setReplacementNice(replacementNice);
+            config.setMoveConnections(moveConnections);
+            config.setHolder(holder);
+            config.setWebSocketCloseSpread(toJava(webSocketCloseSpread));
+            warmUp.applyTo(config.getWarmUp());
+            config.setExitAfterDrain(false);
+            config.validate();
+        }
+        catch (InvalidSettingException x)
+        {
+            throw new IllegalArgumentException("gracefulRestart." + x.setting() + " = " + x.value() + ": " + x.problem() + ". Fix: " + x.fix(), x);
+        }
+        return config;
+    }
+
+    /** @return a {@link GracefulRestart} for {@code server} with {@link #toConfiguration()} */
     public GracefulRestart build(Server server)
     {
-        GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal(signal);
-        restart.setReadyTimeout(toJava(readyTimeout));
-        restart.setDrainTimeout(toJava(drainTimeout));
-        restart.setKillGrace(toJava(killGrace));
-        restart.setTakeBackWindow(toJava(takeBackWindow));
-        restart.setHandoverSpread(toJava(handoverSpread));
-        restart.setReplacementNice(replacementNice);
-        restart.setMoveConnections(moveConnections);
-        restart.setPidFile(pidFile);
-        restart.setCommand(command);
-        restart.setSystemdNotify(systemdNotify);
-        restart.setDrainOnStop(drainOnStop);
-        restart.setExitAfterDrain(false);
-        return restart;
+        return new GracefulRestart(server, toConfiguration());
     }
 
     static java.time.Duration toJava(Duration duration)

@@ -32,7 +32,7 @@ final class GracefulRestartTask extends Task
     public void execute(Map<String, List<String>> parameters, PrintWriter output) throws Exception
     {
         GracefulRestart graceful = restart.get();
-        long waitMillis = graceful.getReadyTimeout().toMillis() + 2 * graceful.getKillGrace().toMillis() + 10_000L;
+        long waitMillis = graceful.getConfiguration().getReadyTimeout().toMillis() + 2 * graceful.getConfiguration().getKillGrace().toMillis() + 10_000L;
         RestartOutcome outcome = graceful.restart().get(waitMillis, TimeUnit.MILLISECONDS);
         if (!outcome.succeeded())
             throw new IllegalStateException(outcome.toString());

@@ -67,6 +67,6 @@ public class InheritedHttpsConnectorFactory extends HttpsConnectorFactory
                                              @Nullable ThreadPool threadPool, ConnectionFactory... factories)
     {
         ServerConnector configured = super.buildConnector(server, scheduler, bufferPool, name, threadPool, factories);
-        return InheritedConnectors.adopt(server, scheduler, bufferPool, threadPool, configured, socketName, inheritRequired, isInheritChannel());
+        return InheritedConnectors.adopt(configured, socketName, inheritRequired, isInheritChannel());
     }
 }

@@ -10,6 +10,7 @@ import io.dropwizard.validation.MinDuration;
 import io.dropwizard.validation.selfvalidating.SelfValidating;
 import io.dropwizard.validation.selfvalidating.SelfValidation;
 import io.dropwizard.validation.selfvalidating.ViolationCollector;
+import io.jettygraceful.GracefulRestartConfiguration;
 import io.jettygraceful.WarmUpReadinessCheck;
 import io.jettygraceful.WarmUpRequest;
 import jakarta.annotation.Nullable;
@@ -80,17 +81,14 @@ public class WarmUpFactory
         }
     }
 
-    /** @return the warm-up these settings describe, or null when {@code requests} is empty */
-    @Nullable
-    public WarmUpReadinessCheck build()
+    /** Copies these settings into the library's configuration (see {@link GracefulRestartFactory#toConfiguration()}). */
+    void applyTo(GracefulRestartConfiguration.WarmUp target)
     {
-        if (requests.isEmpty())
-            return null;
-        WarmUpReadinessCheck check = WarmUpReadinessCheck.of(requests, count);
-        check.setThreads(threads);
-        check.setDuration(GracefulRestartFactory.toJava(duration));
-        allowedStatusesOf(check);
-        return check;
+        target.setRequests(requests);
+        target.setCount(count);
+        target.setThreads(threads);
+        target.setDuration(GracefulRestartFactory.toJava(duration));
+        target.setAllowedStatuses(allowedStatuses == null ? null : String.join(",", allowedStatuses));
     }
 
     private void allowedStatusesOf(WarmUpReadinessCheck check)

@@ -9,7 +9,8 @@ import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
 import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
-import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.GracefulRestartSettings;
 import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
@@ -32,29 +33,44 @@ class GracefulRestartFactoryTest
         return factory.build(path -> new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)), "gracefulRestart.yml");
     }
 
+    /** The only setting that is not a field: the bundle ends a replaced process through Dropwizard's shutdown. */
+    private static final java.util.Set<String> NOT_FIELDS = java.util.Set.of("exitAfterDrain");
+
     @Test
-    void defaultsMatchTheLibrarys() throws Exception
+    void everySettingOfTheLibraryIsAFieldWithTheLibrarysDefault() throws Exception
     {
-        GracefulRestart restart = read("{}").build(new Server());
-        GracefulRestart library = new GracefulRestart(new Server());
-        assertEquals(library.getSignal(), restart.getSignal());
-        assertEquals(library.getReadyTimeout(), restart.getReadyTimeout());
-        assertEquals(library.getDrainTimeout(), restart.getDrainTimeout());
-        assertEquals(library.getKillGrace(), restart.getKillGrace());
-        assertEquals(library.getTakeBackWindow(), restart.getTakeBackWindow());
-        assertEquals(library.getHandoverSpread(), restart.getHandoverSpread());
-        assertEquals(library.getReplacementNice(), restart.getReplacementNice());
-        assertEquals(library.isSystemdNotify(), restart.isSystemdNotify());
-        assertEquals(library.isDrainOnStop(), restart.isDrainOnStop());
-        assertNull(restart.getPidFile());
-        assertNull(restart.getCommand());
-        assertFalse(restart.isExitAfterDrain(), "the bundle ends a replaced process through Dropwizard's shutdown");
+        GracefulRestartConfiguration defaults = read("{}").toConfiguration();
+        assertFalse(defaults.isExitAfterDrain(), "the bundle ends a replaced process through Dropwizard's shutdown");
+        for (GracefulRestartSettings.Setting setting : GracefulRestartSettings.all())
+        {
+            if (NOT_FIELDS.contains(setting.name()))
+                continue;
+            assertEquals(setting.defaultValue(), setting.get(defaults), "gracefulRestart." + setting.name() + "'s default");
+            String value = switch (setting.kind())
+            {
+                case DURATION -> "1234ms";
+                case INTEGER -> "7";
+                case BOOLEAN -> String.valueOf(!(Boolean)setting.defaultValue());
+                case LIST -> setting.name().equals("command") ? "[/opt/app/start, --port, '1']" : "[/a, GET /b]";
+                case TEXT -> switch (setting.name())
+                {
+                    case "signal" -> "USR1";
+                    case "holder" -> "always";
+                    case "warmUp.allowedStatuses" -> "[2xx, '304']";
+                    default -> "/run/app.pid";
+                };
+            };
+            String[] path = setting.name().split("\\.");
+            String yaml = path.length == 1 ? path[0] + ": " + value + "\n" : path[0] + ":\n  " + path[1] + ": " + value + "\n";
+            GracefulRestartConfiguration bound = read(yaml).toConfiguration();
+            assertTrue(!java.util.Objects.equals(setting.defaultValue(), setting.get(bound)), "gracefulRestart." + setting.name() + " changed nothing: " + yaml);
+        }
     }
 
     @Test
     void everySettingReachesTheGracefulRestart() throws Exception
     {
-        GracefulRestart restart = read("""
+        GracefulRestartConfiguration restart = read("""
             signal: usr1
             readyTimeout: 90s
             drainTimeout: 500ms
@@ -66,8 +82,11 @@ class GracefulRestartFactoryTest
             command: [/opt/app/bin/start, --fast]
             systemdNotify: false
             drainOnStop: false
-            """).build(new Server());
-        assertEquals("usr1", restart.getSignal());
+            systemdFdStore: true
+            holder: always
+            webSocketCloseSpread: 1s
+            """).build(new Server()).getConfiguration();
+        assertEquals("USR1", restart.getSignal());
         assertEquals(Duration.ofSeconds(90), restart.getReadyTimeout());
         assertEquals(Duration.ofMillis(500), restart.getDrainTimeout());
         assertEquals(Duration.ofSeconds(2), restart.getKillGrace());
@@ -78,6 +97,9 @@ class GracefulRestartFactoryTest
         assertEquals(List.of("/opt/app/bin/start", "--fast"), restart.getCommand());
         assertFalse(restart.isSystemdNotify());
         assertFalse(restart.isDrainOnStop());
+        assertTrue(restart.isSystemdFdStore());
+        assertEquals("always", restart.getHolder());
+        assertEquals(Duration.ofSeconds(1), restart.getWebSocketCloseSpread());
     }
 
     @Test
@@ -107,8 +129,8 @@ class GracefulRestartFactoryTest
     @Test
     void noWarmUpByDefault() throws Exception
     {
-        assertNull(read("{}").getWarmUp().build());
-        assertNull(read("warmUp: {count: 5}").getWarmUp().build(), "no requests, no warm-up");
+        assertNull(read("{}").toConfiguration().getWarmUp().readinessCheck());
+        assertNull(read("warmUp: {count: 5}").toConfiguration().getWarmUp().readinessCheck(), "no requests, no warm-up");
     }
 
     @Test
@@ -123,7 +145,7 @@ class GracefulRestartFactoryTest
               threads: 2
               duration: 10s
               allowedStatuses: [2xx, 304]
-            """).getWarmUp().build();
+            """).toConfiguration().getWarmUp().readinessCheck();
         assertEquals("GET /hello, GET /api/items | Accept: application/json, text/plain", check.getRequestMix(),
             "one request per list element: a header value may hold a comma");
         assertEquals(20, check.getCount());

@@ -1,82 +1,79 @@
 package io.jettygraceful.example;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.GracefulRestartSettings;
+import io.jettygraceful.InvalidSettingException;
 
 /**
  * Command-line options of the example server. Every option has a default; a bad value is an
- * {@link IllegalArgumentException} whose message names the option and the expected form.
+ * {@link IllegalArgumentException} whose message names the option and the expected form. Besides the example's own
+ * options, every setting of {@link GracefulRestartConfiguration} is an option, its name in kebab case
+ * ({@code --ready-timeout 60s}, {@code --warm-up-threads 2}; see {@link #settingOption}).
  */
 final class ExampleOptions
 {
     String host = null;
     /** The port to bind; {@code null} when not given (8081 then, unless sockets are inherited). */
     Integer port = null;
-    Duration drainTimeout = Duration.ofSeconds(30);
-    Duration readyTimeout = Duration.ofSeconds(60);
-    String pidFile = null;
     int acceptors = -1;
     Duration readyDelay = Duration.ZERO;
-    int warmUp = 0;
-    int warmUpThreads = 1;
-    /** {@code --warm-up-requests}: the warm-up's mix, or {@code null} for the default 9 {@code /uuid} to 1 {@code /status}. */
-    String warmUpRequests = null;
-    String warmUpAllow = null;
     boolean reusePort = false;
     boolean plainConnector = false;
     boolean failReadiness = false;
-    boolean fdStore = false;
-    boolean moveConnections = true;
     String tlsKeystore = null;
     String tlsPassword = null;
-    String holder = "auto";
     /** A Unix-domain socket path to serve on (bound when not inherited), or {@code null}. */
     java.nio.file.Path unixSocket = null;
-    Duration webSocketCloseSpread = Duration.ofSeconds(5);
-    Duration handoverSpread = Duration.ofSeconds(1);
-    int replacementNice = 5;
+    /** Every setting of the restart: {@code --<setting>} for each one of {@link GracefulRestartSettings#all()}. */
+    final GracefulRestartConfiguration restart = new GracefulRestartConfiguration();
+
+    /** The nine {@code /uuid} to one {@code /status} mix (the shape of the benchmark's traffic) that {@code --warm-up N} replays without {@code --warm-up-requests}. */
+    static final List<String> WARM_UP_MIX = List.of("GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /uuid", "GET /status");
 
     static final String USAGE = String.join("\n",
         "usage: java -jar jetty-graceful-example.jar [options]",
         "  --host HOST            address to bind when no socket is inherited (default: all addresses)",
         "  --port PORT            port to bind when no socket is inherited (default: 8081; 0 = any free port);\n" +
         "                         with an inherited socket, a different PORT is warned about",
-        "  --drain-timeout DUR    how long a replaced process finishes in-flight requests (default: 30s)",
-        "  --ready-timeout DUR    how long a replacement may take to become ready (default: 60s)",
-        "  --pid-file PATH        keep the serving process's pid in PATH (default: none)",
-        "  --fd-store             under systemd, keep the listening socket in the unit's fd store (needs\n" +
-        "                         FileDescriptorStoreMax=; on by itself with systemd 254+), so that it stays open across\n" +
-        "                         systemctl restart and crashes (flag)",
         "  --acceptors N          acceptor threads; 0 accepts in the selector (default: Jetty's choice)",
-        "  --warm-up N            a replacement serves N requests to itself (9 GET /uuid to 1 GET /status, through an",
-        "                         in-process LocalConnector: io.jettygraceful.WarmUpReadinessCheck) before reporting ready,",
-        "                         so the JIT has compiled the request path; a 5xx fails its readiness (default: 0)",
-        "  --warm-up-threads N    threads that send the --warm-up requests at once (default: 1)",
-        "  --warm-up-requests MIX the --warm-up requests instead, e.g. '/uuid, GET /status | Accept: application/json'",
-        "  --warm-up-allow LIST   statuses a --warm-up response may have, e.g. '2xx, 304' (default: any below 500)",
+        "  --warm-up N            a replacement serves N requests to itself (9 GET /uuid to 1 GET /status unless",
+        "                         --warm-up-requests is given) before reporting ready (--warm-up-count with that mix)",
+        "  --fd-store             --systemd-fd-store true (flag)",
+        "  --ws-close-spread DUR  --web-socket-close-spread DUR",
+        "  --warm-up-allow LIST   --warm-up-allowed-statuses LIST",
         "  --ready-delay DUR      a replacement waits this long before reporting ready, serving nothing meanwhile (tests of the ready timeout; default: 0)",
         "  --fail-readiness       a replacement's readiness check fails, so it reports FAILED and exits 1 (tests; flag)",
         "  --tls-keystore PATH    serve TLS, ALPN choosing h2 or HTTP/1.1, with the key and certificate in this PKCS12 file",
         "                         (default: plain HTTP); needs --tls-password",
         "  --tls-password PW      password of the --tls-keystore file",
-        "  --holder MODE          after a handoff the first process stays as the container's holder: auto (when it is",
-        "                         PID 1, default), always (the child of tini, dumb-init, docker run --init), never",
-        "  --ws-close-spread DUR  a replaced process closes its /ws sessions with 1012 spread over this window (default: 5s)",
-        "  --handover-spread DUR  after a handoff both processes accept this long while the old one moves its connections",
-        "                         over one by one (default: 1s; 0 moves them all at once)",
-"  --no-move-connections  a replaced process closes its idle HTTP/1.1 connections instead of moving them, sockets",
-        "                         open, to the replacement (flag; moving is the default)",
-        "  --replacement-nice N   a replacement runs N nicer until it is told to accept (0 to 19, default: 5)",
         "  --unix-socket PATH     also serve on this Unix-domain socket, bound when not inherited (a stale socket file is",
         "                         replaced; removed on a real stop); without --port, serve on it alone",
         "  --reuse-port           bind with SO_REUSEPORT, for comparing with overlapping restarts (flag)",
         "  --plain-connector      use Jetty's ServerConnector instead of InheritedServerConnector, for comparison (flag;",
         "                         no socket is inherited or handed over)",
-        "Durations: 500ms, 30s, 2m. Send SIGHUP to restart with zero downtime.");
+        "Every setting of the restart (README, \"Settings\"), with its default:",
+        GracefulRestartSettings.all().stream()
+            .map(setting -> String.format("  %-32s default: %s", settingOption(setting) + " " + setting.kind().name(),
+                setting.defaultValue() == null ? "none" : "'" + GracefulRestartSettings.Setting.textOf(setting.defaultValue()) + "'"))
+            .collect(Collectors.joining("\n")),
+        "Durations: 500ms, 30s, 2m (a bare number is seconds); lists separated by commas. SIGHUP restarts with zero downtime.");
+
+    /** @return the command-line option of a setting: its kebab name with dots as dashes, {@code --warm-up-count} */
+    static String settingOption(GracefulRestartSettings.Setting setting)
+    {
+        return "--" + setting.kebabName().replace('.', '-');
+    }
 
     static ExampleOptions parse(String[] args)
     {
         ExampleOptions options = new ExampleOptions();
+        Integer warmUpCount = null;
         for (int i = 0; i < args.length; i++)
         {
             String arg = args[i];
@@ -97,14 +94,9 @@ final class ExampleOptions
                 options.failReadiness = true;
                 continue;
             }
-            if (arg.equals("--no-move-connections"))
-            {
-                options.moveConnections = false;
-                continue;
-            }
             if (arg.equals("--fd-store"))
             {
-                options.fdStore = true;
+                options.restart.setSystemdFdStore(true);
                 continue;
             }
             if (i + 1 >= args.length)
@@ -114,28 +106,51 @@ final class ExampleOptions
             {
                 case "--host" -> options.host = value;
                 case "--port" -> options.port = parsePort(value);
-                case "--drain-timeout" -> options.drainTimeout = parseDuration(arg, value);
-                case "--ready-timeout" -> options.readyTimeout = parseDuration(arg, value);
-                case "--pid-file" -> options.pidFile = value;
                 case "--ready-delay" -> options.readyDelay = parseDuration(arg, value);
-                case "--warm-up" -> options.warmUp = parseInt(arg, value, 0, 1_000_000);
-                case "--warm-up-threads" -> options.warmUpThreads = parseInt(arg, value, 1, 64);
-                case "--warm-up-requests" -> options.warmUpRequests = value;
-                case "--warm-up-allow" -> options.warmUpAllow = value;
+                case "--warm-up" -> warmUpCount = parseInt(arg, value, 0, 1_000_000);
                 case "--acceptors" -> options.acceptors = parseInt(arg, value, -1, 64);
                 case "--tls-keystore" -> options.tlsKeystore = value;
                 case "--tls-password" -> options.tlsPassword = value;
-                case "--holder" -> options.holder = value;
                 case "--unix-socket" -> options.unixSocket = parseUnixSocket(value);
-                case "--ws-close-spread" -> options.webSocketCloseSpread = parseDuration(arg, value);
-                case "--handover-spread" -> options.handoverSpread = parseDuration(arg, value);
-                case "--replacement-nice" -> options.replacementNice = parseInt(arg, value, 0, 19);
-                default -> throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                case "--ws-close-spread" -> options.set("webSocketCloseSpread", arg, value);
+                case "--warm-up-allow" -> options.set("warmUp.allowedStatuses", arg, value);
+                default ->
+                {
+                    Optional<GracefulRestartSettings.Setting> setting = GracefulRestartSettings.all().stream()
+                        .filter(candidate -> settingOption(candidate).equals(arg)).findFirst();
+                    if (setting.isEmpty())
+                        throw new IllegalArgumentException("unknown option " + arg + "\n" + USAGE);
+                    options.set(setting.get().name(), arg, value);
+                }
             }
+        }
+        // --warm-up N: N requests of the configured mix, or of the example's own; 0 turns the warm-up off.
+        if (warmUpCount != null)
+        {
+            if (warmUpCount == 0)
+                options.restart.getWarmUp().setRequests(List.of());
+            else if (options.restart.getWarmUp().getRequests().isEmpty())
+                options.restart.getWarmUp().setRequests(WARM_UP_MIX);
+            options.restart.getWarmUp().setCount(warmUpCount);
         }
         if ((options.tlsKeystore == null) != (options.tlsPassword == null))
             throw new IllegalArgumentException("--tls-keystore and --tls-password go together: give both to serve HTTPS, or neither\n" + USAGE);
         return options;
+    }
+
+    /** Sets a restart setting from its option; a duration may also be a bare number of seconds, as elsewhere here. */
+    private void set(String name, String option, String value)
+    {
+        GracefulRestartSettings.Setting setting = GracefulRestartSettings.named(name).orElseThrow();
+        String text = setting.kind() == GracefulRestartSettings.Kind.DURATION ? parseDuration(option, value).toMillis() + "ms" : value;
+        try
+        {
+            setting.set(restart, text);
+        }
+        catch (InvalidSettingException x)
+        {
+            throw new IllegalArgumentException(option + " " + value + ": " + x.problem() + ". Fix: " + x.fix(), x);
+        }
     }
 
     private static java.nio.file.Path parseUnixSocket(String value)

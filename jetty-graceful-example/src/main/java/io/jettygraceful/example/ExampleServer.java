@@ -1,7 +1,6 @@
 package io.jettygraceful.example;
 
 import java.lang.management.ManagementFactory;
-import java.util.Collections;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -12,7 +11,6 @@ import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.InheritedUnixDomainConnector;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
-import io.jettygraceful.WarmUpReadinessCheck;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.HTTP2Cipher;
 import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
@@ -43,9 +41,6 @@ import org.slf4j.LoggerFactory;
 public final class ExampleServer
 {
     private static final Logger LOG = LoggerFactory.getLogger(ExampleServer.class);
-
-    /** {@code --warm-up}'s mix: nine {@code /uuid} to one {@code /status}, the shape of the benchmark's traffic. */
-    private static final List<String> WARM_UP_MIX = warmUpMix();
 
     private ExampleServer()
     {
@@ -92,7 +87,7 @@ public final class ExampleServer
         server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
 
         // A TERM (or Ctrl-C) stop drains like a handoff (GracefulRestart's drainOnStop), bounded by this timeout.
-        server.setStopTimeout(options.drainTimeout.toMillis());
+        server.setStopTimeout(options.restart.getDrainTimeoutMillis());
 
         List<Connector> connectors = new ArrayList<>();
         for (int i = 0; i < tcpConnectorCount(inherited, options); i++)
@@ -115,12 +110,7 @@ public final class ExampleServer
             connectors.add(connector);
         }
 
-        GracefulRestart restart = new GracefulRestart(server);
-        restart.setDrainTimeout(options.drainTimeout);
-        restart.setReadyTimeout(options.readyTimeout);
-        restart.setPidFile(options.pidFile);
-        restart.setSystemdFdStore(options.fdStore);
-        restart.setHolder(options.holder);
+        GracefulRestart restart = new GracefulRestart(server, options.restart);
         if (options.failReadiness)
         {
             restart.setReadinessCheck(s ->
@@ -128,27 +118,13 @@ public final class ExampleServer
                 throw new IllegalStateException("--fail-readiness was given");
             });
         }
-        else if (options.warmUp > 0)
-        {
-            // Warm the request path before taking over: requests through an in-process LocalConnector that the check adds
-            // for its run, not over the shared port (which the parent still serves while this runs). A 5xx fails readiness.
-            WarmUpReadinessCheck warmUp = options.warmUpRequests == null
-                ? WarmUpReadinessCheck.of(WARM_UP_MIX, options.warmUp)
-                : new WarmUpReadinessCheck(options.warmUpRequests, options.warmUp);
-            warmUp.setThreads(options.warmUpThreads);
-            warmUp.setAllowedStatuses(options.warmUpAllow);
-            restart.setReadinessCheck(warmUp.andThen(s -> Thread.sleep(options.readyDelay.toMillis())));
-        }
         else if (!options.readyDelay.isZero())
         {
+            // Before the configured warm-up (--warm-up), if any: the check runs first, then the warm-up.
             restart.setReadinessCheck(s -> Thread.sleep(options.readyDelay.toMillis()));
         }
         server.addBean(restart);
 
-        restart.setWebSocketCloseSpread(options.webSocketCloseSpread);
-        restart.setHandoverSpread(options.handoverSpread);
-        restart.setMoveConnections(options.moveConnections);
-        restart.setReplacementNice(options.replacementNice);
         // /ws upgrades to a WebSocket (ExampleWebSocket); every other request goes on to the ExampleHandler.
         WebSocketUpgradeHandler webSockets = WebSocketUpgradeHandler.from(server, container ->
             container.addMapping("/ws", (request, response, callback) -> new ExampleWebSocket()));
@@ -209,13 +185,6 @@ public final class ExampleServer
         ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(http2.getProtocol(), http11.getProtocol());
         alpn.setDefaultProtocol(http11.getProtocol());
         return new ConnectionFactory[] {new SslConnectionFactory(tls, alpn.getProtocol()), alpn, http2, http11};
-    }
-
-    private static List<String> warmUpMix()
-    {
-        List<String> mix = new ArrayList<>(Collections.nCopies(9, "GET /uuid"));
-        mix.add("GET /status");
-        return List.copyOf(mix);
     }
 
     /** @return the bad inherited socket or bad setting (unwritable PID file, refused signal) behind a start failure */

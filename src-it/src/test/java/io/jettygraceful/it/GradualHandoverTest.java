@@ -45,7 +45,7 @@ class GradualHandoverTest
         // A drain timeout far beyond the test's waits: the old process must end because its connections are gone.
         ExampleProcess first = processes.start(ExampleProcess.builder().name("gradual-" + jdk).java(Jdks.java(jdk)).outputOutlivesProcess()
             .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", SPREAD.toMillis() + "ms", "--drain-timeout", "5m",
-                "--no-move-connections")); // the move by Connection: close (TLS, HTTP/2, or moving off); ConnectionMoveTest has the move with sockets open
+                "--move-connections", "false")); // the move by Connection: close (TLS, HTTP/2, or moving off); ConnectionMoveTest has the move with sockets open
         first.servingPid(Duration.ofSeconds(60));
         ExampleStatus old = processes.status(port);
 
@@ -138,7 +138,7 @@ class GradualHandoverTest
             .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "60s",
                 // A connection moved with its socket belongs to the replacement and dies with it (as one it accepted):
                 // this is about the connections the old process still holds. ConnectionMoveTest kills one mid-move.
-                "--no-move-connections"));
+                "--move-connections", "false"));
         first.servingPid(Duration.ofSeconds(60));
         ExampleStatus old = processes.status(port);
         assertTrue(Subreaper.signal(old.pid(), Restarts.SIGHUP));

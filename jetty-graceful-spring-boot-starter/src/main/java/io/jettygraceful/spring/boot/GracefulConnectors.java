@@ -1,13 +1,9 @@
 package io.jettygraceful.spring.boot;
 
 import java.util.ArrayList;
-import java.util.EventListener;
 import java.util.List;
 
 import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.InheritedSocketException;
-import io.jettygraceful.InheritedSockets;
-import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
@@ -30,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * over), with a warning: their sockets are not handed over. A {@link NetworkConnectionLimit}
  * ({@code server.jetty.max-connections}) is moved to the new connectors.</p>
  *
- * <p>In a replacement process (one started by a restart), the new connectors are paused before they start: they accept
- * only once the parent has handed over ({@link InheritedServerConnector#pauseForTakeover()}).</p>
+ * <p>The copies are {@link InheritedServerConnector#copyOf(ServerConnector)}'s. In a replacement process (one started by a
+ * restart) they pause themselves when Boot starts them: they accept only once the parent has handed over.</p>
  */
 public final class GracefulConnectors
 {
@@ -49,7 +45,6 @@ public final class GracefulConnectors
      */
     public static List<InheritedServerConnector> replace(Server server, boolean inheritRequired)
     {
-        boolean replacement = isReplacement();
         List<InheritedServerConnector> replaced = new ArrayList<>();
         List<Connector> result = new ArrayList<>();
         for (Connector connector : server.getConnectors())
@@ -61,10 +56,8 @@ public final class GracefulConnectors
             }
             else if (isReplaceable(connector))
             {
-                InheritedServerConnector copy = copyOf((ServerConnector)connector);
+                InheritedServerConnector copy = InheritedServerConnector.copyOf((ServerConnector)connector);
                 copy.setInheritRequired(inheritRequired);
-                if (replacement)
-                    copy.pauseForTakeover();
                 replaced.add(copy);
                 result.add(copy);
             }
@@ -86,54 +79,12 @@ public final class GracefulConnectors
         return connector.getClass() == ServerConnector.class || connector.getClass().getName().equals(BOOT_SSL_CONNECTOR);
     }
 
-    /** @return a new connector on the same server with the factories and settings of {@code original} */
-    static InheritedServerConnector copyOf(ServerConnector original)
-    {
-        InheritedServerConnector copy = new InheritedServerConnector(original.getServer(), original.getExecutor(), original.getScheduler(),
-            original.getByteBufferPool(), original.getAcceptors(), original.getSelectorManager().getSelectorCount(),
-            original.getConnectionFactories().toArray(ConnectionFactory[]::new));
-        copy.setHost(original.getHost());
-        copy.setPort(original.getPort());
-        copy.setIdleTimeout(original.getIdleTimeout());
-        copy.setShutdownIdleTimeout(original.getShutdownIdleTimeout());
-        copy.setAcceptQueueSize(original.getAcceptQueueSize());
-        copy.setReuseAddress(original.getReuseAddress());
-        copy.setReusePort(original.isReusePort());
-        copy.setAcceptedTcpNoDelay(original.getAcceptedTcpNoDelay());
-        copy.setAcceptedReceiveBufferSize(original.getAcceptedReceiveBufferSize());
-        copy.setAcceptedSendBufferSize(original.getAcceptedSendBufferSize());
-        copy.setAcceptorPriorityDelta(original.getAcceptorPriorityDelta());
-        copy.setName(original.getName());
-        if (original.getDefaultProtocol() != null)
-            copy.setDefaultProtocol(original.getDefaultProtocol());
-        for (EventListener listener : original.getEventListeners())
-        {
-            if (!(listener instanceof NetworkConnectionLimit)) // moved separately
-                copy.addEventListener(listener);
-        }
-        return copy;
-    }
-
     private static void moveConnectionLimit(Server server, List<InheritedServerConnector> connectors)
     {
         for (NetworkConnectionLimit limit : server.getBeans(NetworkConnectionLimit.class))
         {
             server.removeBean(limit);
             server.addBean(new NetworkConnectionLimit(limit.getMaxNetworkConnectionCount(), connectors.toArray(Connector[]::new)));
-        }
-    }
-
-    /** @return whether this JVM was started by a restart and takes over from its parent */
-    static boolean isReplacement()
-    {
-        try
-        {
-            return InheritedSockets.get().source() == InheritedSockets.Source.HANDOFF;
-        }
-        catch (InheritedSocketException x)
-        {
-            // Reported by the connector that tries to adopt a socket, with the fix; nothing to pause here.
-            return false;
         }
     }
 }

@@ -28,6 +28,13 @@ public class InvalidGracefulPropertyException extends RuntimeException
         this.fix = fix;
     }
 
+    /** @return the library's refusal of a setting, named as the Boot property that carries it */
+    public static InvalidGracefulPropertyException of(io.jettygraceful.InvalidSettingException refused)
+    {
+        String property = refused.setting().replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        return new InvalidGracefulPropertyException(property, refused.value(), refused.problem(), refused.fix(), refused);
+    }
+
     /** Durations as Boot users write them (500ms), not as ISO-8601 (PT0.5S). */
     private static Object shown(Object value)
     {

@@ -3,17 +3,18 @@ package io.jettygraceful.spring.boot;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
-import io.jettygraceful.GracefulRestart;
-import io.jettygraceful.WarmUpReadinessCheck;
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.InvalidSettingException;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * {@code jetty.graceful.*}: how a Spring Boot application on Jetty restarts with zero downtime. Durations take Boot's
- * forms ({@code 500ms}, {@code 30s}, {@code 2m}; a bare number is milliseconds). {@link #validate()} checks the
- * values that binding alone accepts but that cannot work, with an {@link InvalidGracefulPropertyException} naming the
- * property and the fix.
+ * {@code jetty.graceful.*}: how a Spring Boot application on Jetty restarts with zero downtime. Each property is a
+ * setting of the library's {@link GracefulRestartConfiguration}, its name in kebab case, with the same default (a test
+ * checks every setting against {@code GracefulRestartSettings}); only {@code exitAfterDrain} is not a property, since a
+ * replaced Boot application always ends through its context. Durations take Boot's forms ({@code 500ms}, {@code 30s},
+ * {@code 2m}; a bare number is milliseconds). {@link #toConfiguration()} checks every value the library's way and
+ * reports the first that cannot work as an {@link InvalidGracefulPropertyException} naming the property and the fix.
  */
 @ConfigurationProperties(prefix = JettyGracefulProperties.PREFIX)
 public class JettyGracefulProperties
@@ -59,8 +60,26 @@ public class JettyGracefulProperties
     /** Command line of the replacement (e.g. a launcher script ending in exec java ...); default: this JVM's own command line. */
     private List<String> command = new ArrayList<>();
 
-    /** Whether systemd's notify protocol (READY, RELOADING, MAINPID) is spoken when NOTIFY_SOCKET is set. */
+    /** Whether systemd's notify protocol (READY, RELOADING, STATUS) is spoken when NOTIFY_SOCKET is set. */
     private boolean systemdNotify = true;
+
+    /**
+     * Whether the listening sockets a first generation bound itself are kept in systemd's fd store (the unit needs
+     * FileDescriptorStoreMax=), so they stay open across systemctl restart; on by itself when systemd 254+ sets $FDSTORE.
+     */
+    private boolean systemdFdStore;
+
+    /** Whether a real stop (SIGTERM, context close) with server.shutdown=graceful drains the way a restart does. */
+    private boolean drainOnStop = true;
+
+    /**
+     * In a container: whether the first process stays after a restart as the container's holder (forwards signals, reaps
+     * orphans): auto (when it is PID 1), always (under tini, dumb-init, docker run --init), never.
+     */
+    private String holder = "auto";
+
+    /** Window over which a replaced process closes its WebSocket sessions with 1012 (Service Restart), 0: at once. */
+    private Duration webSocketCloseSpread = Duration.ofSeconds(5);
 
     /** Whether every connector must adopt an inherited socket (systemd socket activation) instead of binding its port. */
     private boolean inheritRequired;
@@ -69,50 +88,53 @@ public class JettyGracefulProperties
     private final WarmUp warmUp = new WarmUp();
 
     /**
-     * Checks what binding cannot: positive durations, a known signal.
+     * Checks every value the library's way.
      *
      * @throws InvalidGracefulPropertyException naming the first bad property, its value and the fix
      */
     public void validate()
     {
-        positive("ready-timeout", readyTimeout);
-        positive("drain-timeout", drainTimeout);
-        positive("kill-grace", killGrace);
-        if (takeBackWindow == null || takeBackWindow.isNegative())
-            throw new InvalidGracefulPropertyException("take-back-window", takeBackWindow, "it must be zero or positive", "set a duration such as 2s, or 0 for none");
-        if (handoverSpread == null || handoverSpread.isNegative())
-            throw new InvalidGracefulPropertyException("handover-spread", handoverSpread, "it must be zero or positive", "set a duration such as 1s, or 0 to move every connection at once");
-        if (replacementNice < 0 || replacementNice > 19)
-            throw new InvalidGracefulPropertyException("replacement-nice", replacementNice, "it must be 0 to 19", "set 5 (the default), or 0 to start the replacement at this process's priority");
-        String normalized = signal == null ? "NONE" : signal.trim().toUpperCase(Locale.ROOT).replaceFirst("^SIG", "");
-        if (!List.of("HUP", "USR1", "USR2", "NONE", "").contains(normalized))
-            throw new InvalidGracefulPropertyException("signal", signal, "the JVM can only handle HUP, USR1 or USR2 for a restart",
-                "set HUP (the default), USR1, or none to restart through the actuator endpoint only");
-        if (command != null && command.stream().anyMatch(part -> part == null || part.isBlank()))
-            throw new InvalidGracefulPropertyException("command", command, "it has an empty element", "list the program and its arguments, or leave it unset to run this JVM's command line again");
-        warmUp.readinessCheck();
+        toConfiguration();
     }
 
-    private static void positive(String property, Duration value)
+    /**
+     * @return the library's configuration with these settings (and {@code exitAfterDrain} at its default: the starter
+     * turns it off itself)
+     * @throws InvalidGracefulPropertyException naming the first property that cannot work, its value and the fix
+     */
+    public GracefulRestartConfiguration toConfiguration()
     {
-        if (value == null || value.isNegative() || value.isZero())
-            throw new InvalidGracefulPropertyException(property, value, "it must be a positive duration", "set a duration such as 30s or 500ms");
-    }
-
-    /** Applies these settings to {@code restart}; call {@link #validate()} first. */
-    public void applyTo(GracefulRestart restart)
-    {
-        restart.setSignal(signal);
-        restart.setReadyTimeout(readyTimeout);
-        restart.setDrainTimeout(drainTimeout);
-        restart.setKillGrace(killGrace);
-        restart.setTakeBackWindow(takeBackWindow);
-        restart.setHandoverSpread(handoverSpread);
-        restart.setReplacementNice(replacementNice);
-        restart.setMoveConnections(moveConnections);
-        restart.setPidFile(pidFile);
-        restart.setCommand(command == null || command.isEmpty() ? null : command);
-        restart.setSystemdNotify(systemdNotify);
+        GracefulRestartConfiguration config = new GracefulRestartConfiguration();
+        try
+        {
+            config.setSignal(signal);
+            config.setReadyTimeout(readyTimeout);
+            config.setDrainTimeout(drainTimeout);
+            config.setKillGrace(killGrace);
+            config.setCommand(command);
+            config.setPidFile(pidFile);
+            config.setSystemdNotify(systemdNotify);
+            config.setSystemdFdStore(systemdFdStore);
+            config.setDrainOnStop(drainOnStop);
+            config.setTakeBackWindow(takeBackWindow);
+            config.setHandoverSpread(handoverSpread);
+            config.setReplacementNice(replacementNice);
+            config.setMoveConnections(moveConnections);
+            config.setHolder(holder);
+            config.setWebSocketCloseSpread(webSocketCloseSpread);
+            GracefulRestartConfiguration.WarmUp target = config.getWarmUp();
+            target.setRequests(warmUp.requests);
+            target.setCount(warmUp.count);
+            target.setThreads(warmUp.threads);
+            target.setDuration(warmUp.duration);
+            target.setAllowedStatuses(warmUp.allowedStatuses == null || warmUp.allowedStatuses.isEmpty() ? null : String.join(",", warmUp.allowedStatuses));
+            config.validate();
+        }
+        catch (InvalidSettingException x)
+        {
+            throw InvalidGracefulPropertyException.of(x);
+        }
+        return config;
     }
 
     public boolean isEnabled()
@@ -190,6 +212,11 @@ public class JettyGracefulProperties
         return replacementNice;
     }
 
+    public void setReplacementNice(int replacementNice)
+    {
+        this.replacementNice = replacementNice;
+    }
+
     public boolean isMoveConnections()
     {
         return moveConnections;
@@ -198,11 +225,6 @@ public class JettyGracefulProperties
     public void setMoveConnections(boolean moveConnections)
     {
         this.moveConnections = moveConnections;
-    }
-
-    public void setReplacementNice(int replacementNice)
-    {
-        this.replacementNice = replacementNice;
     }
 
     public String getPidFile()
@@ -245,14 +267,54 @@ public class JettyGracefulProperties
         this.inheritRequired = inheritRequired;
     }
 
+    public boolean isSystemdFdStore()
+    {
+        return systemdFdStore;
+    }
+
+    public void setSystemdFdStore(boolean systemdFdStore)
+    {
+        this.systemdFdStore = systemdFdStore;
+    }
+
+    public boolean isDrainOnStop()
+    {
+        return drainOnStop;
+    }
+
+    public void setDrainOnStop(boolean drainOnStop)
+    {
+        this.drainOnStop = drainOnStop;
+    }
+
+    public String getHolder()
+    {
+        return holder;
+    }
+
+    public void setHolder(String holder)
+    {
+        this.holder = holder;
+    }
+
+    public Duration getWebSocketCloseSpread()
+    {
+        return webSocketCloseSpread;
+    }
+
+    public void setWebSocketCloseSpread(Duration webSocketCloseSpread)
+    {
+        this.webSocketCloseSpread = webSocketCloseSpread;
+    }
+
     public WarmUp getWarmUp()
     {
         return warmUp;
     }
 
     /**
-     * {@code jetty.graceful.warm-up.*}: a {@link WarmUpReadinessCheck} that a replacement runs before it reports ready,
-     * after the application's own {@code ReadinessCheck} bean, if any. Off while {@code requests} is empty.
+     * {@code jetty.graceful.warm-up.*}: the warm-up ({@code WarmUpReadinessCheck}) a replacement runs before it reports
+     * ready, after the application's own {@code ReadinessCheck} bean, if any. Off while {@code requests} is empty.
      */
     public static class WarmUp
     {
@@ -277,44 +339,6 @@ public class JettyGracefulProperties
          * another status or no answer within 30 s fails readiness, and the serving process goes on.
          */
         private List<String> allowedStatuses = new ArrayList<>();
-
-        /**
-         * @return the warm-up these settings describe, or null when no request is set
-         * @throws InvalidGracefulPropertyException naming the setting that cannot work and the fix
-         */
-        public WarmUpReadinessCheck readinessCheck()
-        {
-            if (requests == null || requests.isEmpty())
-                return null;
-            WarmUpReadinessCheck check;
-            if (count < 0)
-                throw new InvalidGracefulPropertyException("warm-up.count", count, "it is negative", "set the number of warm-up requests, or 0 with a warm-up.duration");
-            try
-            {
-                check = WarmUpReadinessCheck.of(requests, count);
-            }
-            catch (IllegalArgumentException x)
-            {
-                throw new InvalidGracefulPropertyException("warm-up.requests", requests, x.getMessage(), "write each request as [METHOD ]target[ | Name: value], e.g. /actuator/health");
-            }
-            apply("warm-up.threads", threads, "set 1 to 64", () -> check.setThreads(threads));
-            apply("warm-up.duration", duration, "set 0 (no limit) or a duration such as 5s", () -> check.setDuration(duration));
-            apply("warm-up.allowed-statuses", allowedStatuses, "list codes below 500 or classes such as 2xx, or leave it empty",
-                () -> check.setAllowedStatuses(allowedStatuses == null ? null : String.join(",", allowedStatuses)));
-            return check;
-        }
-
-        private static void apply(String property, Object value, String fix, Runnable setter)
-        {
-            try
-            {
-                setter.run();
-            }
-            catch (IllegalArgumentException x)
-            {
-                throw new InvalidGracefulPropertyException(property, value, x.getMessage(), fix);
-            }
-        }
 
         public List<String> getRequests()
         {

@@ -5,7 +5,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.GracefulRestartConfiguration;
 import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.InvalidSettingException;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
@@ -85,11 +87,12 @@ public class SpringGracefulRestart implements SmartLifecycle, ApplicationListene
             return;
         }
         List<InheritedServerConnector> replaced = GracefulConnectors.replace(jetty, properties.isInheritRequired());
-        GracefulRestart created = new GracefulRestart(jetty);
-        properties.applyTo(created);
-        created.setReadinessCheck(effectiveReadinessCheck());
+        GracefulRestartConfiguration configuration = properties.toConfiguration();
         // The replaced process ends through the application context (ContextClosingListener), not System.exit right away.
-        created.setExitAfterDrain(false);
+        configuration.setExitAfterDrain(false);
+        GracefulRestart created = new GracefulRestart(jetty, configuration);
+        // The configuration's warm-up (jetty.graceful.warm-up.*) runs after it.
+        created.setReadinessCheck(readinessCheck);
         listeners.forEach(created::addRestartListener);
         this.server = jetty;
         this.connectors = List.copyOf(replaced);
@@ -109,12 +112,15 @@ public class SpringGracefulRestart implements SmartLifecycle, ApplicationListene
             server.addBean(created, true);
             created.start();
         }
+        catch (InvalidSettingException x)
+        {
+            // e.g. a PID file that cannot be written: named as the property that set it
+            throw InvalidGracefulPropertyException.of(x);
+        }
         catch (IllegalArgumentException x)
         {
-            String message = String.valueOf(x.getMessage());
-            if (message.contains("PID file"))
-                throw new InvalidGracefulPropertyException("pid-file", properties.getPidFile(), "the file cannot be written", "name a file in a writable directory, or leave it unset", x);
-            throw new InvalidGracefulPropertyException("signal", properties.getSignal(), "this JVM refuses to handle it", "set HUP, USR1, or none", x);
+            throw new InvalidGracefulPropertyException("signal", properties.getSignal(), "this JVM refuses to handle it (" + x.getMessage() + ")",
+                "set HUP, USR1, or none", x);
         }
         catch (Exception x)
         {
@@ -192,7 +198,7 @@ public class SpringGracefulRestart implements SmartLifecycle, ApplicationListene
      */
     public ReadinessCheck effectiveReadinessCheck()
     {
-        WarmUpReadinessCheck warmUp = properties.getWarmUp().readinessCheck();
+        WarmUpReadinessCheck warmUp = properties.toConfiguration().getWarmUp().readinessCheck();
         if (readinessCheck == null)
             return warmUp;
         return readinessCheck.andThen(warmUp);

@@ -105,7 +105,7 @@ class JettyGracefulAutoConfigurationTest
             server.addConnector(new org.eclipse.jetty.server.ServerConnector(server));
             restart.customizer().customize(server);
             assertTrue(server.getConnectors()[0] instanceof io.jettygraceful.InheritedServerConnector);
-            assertFalse(restart.getGracefulRestart().isExitAfterDrain(), "the context, not System.exit right away, ends a replaced process");
+            assertFalse(restart.getGracefulRestart().getConfiguration().isExitAfterDrain(), "the context, not System.exit right away, ends a replaced process");
             assertFalse(restart.getGracefulRestart().isStarted(), "started on ApplicationReadyEvent only");
         });
     }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.GracefulRestartConfiguration;
+import io.jettygraceful.GracefulRestartSettings;
 import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedUnixDomainConnector;
 import io.jettygraceful.WarmUpReadinessCheck;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,26 +114,42 @@ class JettyXmlConfigurationTest
         assertSame(ids.get("httpConfig"), connector.getConnectionFactory(HttpConnectionFactory.class).getHttpConfiguration());
         assertSame(connector, ids.get("httpConnector"), "registered under the http module's id");
 
-        GracefulRestart restart = server.getBean(GracefulRestart.class);
-        assertEquals("HUP", restart.getSignal());
-        assertEquals(60000, restart.getReadyTimeoutMillis());
-        assertEquals(30000, restart.getDrainTimeoutMillis());
-        assertEquals(5000, restart.getKillGraceMillis());
-        assertNull(restart.getPidFile());
-        assertTrue(restart.isSystemdNotify());
-        assertFalse(restart.isSystemdFdStore());
-        assertTrue(restart.isExitAfterDrain());
-        assertEquals(2000, restart.getTakeBackWindowMillis());
-        assertTrue(restart.isDrainOnStop());
-        assertEquals("auto", restart.getHolder());
-        assertEquals(5000, restart.getWebSocketCloseSpreadMillis());
-        WarmUpReadinessCheck warmUp = assertInstanceOf(WarmUpReadinessCheck.class, ids.get("GracefulWarmUp"));
-        assertFalse(warmUp.isEnabled(), "no warm-up while jetty.graceful.restart.warmUp.requests is unset");
-        assertEquals(1000, warmUp.getCount());
-        assertEquals(1, warmUp.getThreads());
-        assertEquals(0, warmUp.getDurationMillis());
-        assertEquals("below 500", warmUp.getAllowedStatuses());
+        // Every setting of the one configuration, with the configuration's own default (GracefulRestartSettings).
+        GracefulRestartConfiguration config = server.getBean(GracefulRestart.class).getConfiguration();
+        assertSame(ids.get("GracefulRestartConfiguration"), config);
+        for (GracefulRestartSettings.Setting setting : GracefulRestartSettings.all())
+            assertEquals(setting.defaultValue(), setting.get(config), "default of jetty.graceful.restart." + setting.name());
+        assertNull(config.getWarmUp().readinessCheck(), "no warm-up while jetty.graceful.restart.warmUp.requests is unset");
         assertFalse(server.isStarted());
+    }
+
+    /** Each setting of the configuration is the property jetty.graceful.restart.NAME (durations in milliseconds). */
+    @Test
+    void everySettingIsAPropertyOfTheXml() throws Exception
+    {
+        for (GracefulRestartSettings.Setting setting : GracefulRestartSettings.all())
+        {
+            String value = switch (setting.kind())
+            {
+                case DURATION -> "1234";
+                case INTEGER -> "7";
+                case BOOLEAN -> String.valueOf(!(Boolean)setting.defaultValue());
+                case LIST -> setting.name().equals("command") ? "/opt/app/start,--port,1" : "/a, GET /b";
+                case TEXT -> switch (setting.name())
+                {
+                    case "signal" -> "USR1";
+                    case "holder" -> "always";
+                    case "warmUp.allowedStatuses" -> "2xx, 304";
+                    default -> "/run/app.pid";
+                };
+            };
+            Map<String, Object> ids = configure(Map.of("jetty.graceful.restart." + setting.name(), value));
+            GracefulRestartConfiguration config = (GracefulRestartConfiguration)ids.get("GracefulRestartConfiguration");
+            GracefulRestartConfiguration expected = new GracefulRestartConfiguration();
+            setting.set(expected, setting.kind() == GracefulRestartSettings.Kind.DURATION ? value + "ms" : value);
+            assertEquals(setting.get(expected), setting.get(config), "jetty.graceful.restart." + setting.name() + "=" + value);
+            assertNotEquals(setting.defaultValue(), setting.get(config), "jetty.graceful.restart." + setting.name() + " changed nothing");
+        }
     }
 
     /**
@@ -152,7 +171,7 @@ class JettyXmlConfigurationTest
 
         Map<String, Object> ids = configure(properties);
         Server server = (Server)ids.get("Server");
-        WarmUpReadinessCheck warmUp = assertInstanceOf(WarmUpReadinessCheck.class, ids.get("GracefulWarmUp"));
+        WarmUpReadinessCheck warmUp = server.getBean(GracefulRestart.class).getConfiguration().getWarmUp().readinessCheck();
         assertTrue(warmUp.isEnabled());
         assertEquals("GET /a, GET /b | Accept: text/plain", warmUp.getRequestMix());
         assertEquals(40, warmUp.getCount());
@@ -247,18 +266,18 @@ class JettyXmlConfigurationTest
         assertEquals(12345, connector.getIdleTimeout());
         assertEquals(0, connector.getAcceptors());
         assertEquals("web", connector.getSocketName());
-        assertEquals("none", restart.getSignal());
-        assertEquals(7000, restart.getReadyTimeoutMillis());
-        assertEquals(3000, restart.getDrainTimeoutMillis());
-        assertEquals(1500, restart.getKillGraceMillis());
-        assertEquals(pidFile.toString(), restart.getPidFile());
-        assertFalse(restart.isSystemdNotify());
-        assertTrue(restart.isSystemdFdStore());
-        assertFalse(restart.isExitAfterDrain());
-        assertEquals(750, restart.getTakeBackWindowMillis());
-        assertFalse(restart.isDrainOnStop());
-        assertEquals("always", restart.getHolder());
-        assertEquals(1234, restart.getWebSocketCloseSpreadMillis());
+        assertEquals("none", restart.getConfiguration().getSignal());
+        assertEquals(7000, restart.getConfiguration().getReadyTimeoutMillis());
+        assertEquals(3000, restart.getConfiguration().getDrainTimeoutMillis());
+        assertEquals(1500, restart.getConfiguration().getKillGraceMillis());
+        assertEquals(pidFile.toString(), restart.getConfiguration().getPidFile());
+        assertFalse(restart.getConfiguration().isSystemdNotify());
+        assertTrue(restart.getConfiguration().isSystemdFdStore());
+        assertFalse(restart.getConfiguration().isExitAfterDrain());
+        assertEquals(750, restart.getConfiguration().getTakeBackWindowMillis());
+        assertFalse(restart.getConfiguration().isDrainOnStop());
+        assertEquals("always", restart.getConfiguration().getHolder());
+        assertEquals(1234, restart.getConfiguration().getWebSocketCloseSpreadMillis());
 
         server.start();
         try

@@ -25,8 +25,8 @@ public final class EnvProbe
         connector.setPort(0);
         server.addConnector(connector);
         GracefulRestart restart = new GracefulRestart(server);
-        restart.setSignal("none");
-        restart.setSystemdNotify(false);
+        restart.getConfiguration().setSignal("none");
+        restart.getConfiguration().setSystemdNotify(false);
         server.addBean(restart);
         server.start();
         try
