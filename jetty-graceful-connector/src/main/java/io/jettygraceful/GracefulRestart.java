@@ -148,7 +148,7 @@ public class GracefulRestart extends ContainerLifeCycle
         return current != null ? current.connectionsMoved() : lastConnectionsMoved;
     }
 
-    @ManagedAttribute("Connections the last handover of this process closed (Connection: close, idle close, GOAWAY, final stop) instead of moving them")
+    @ManagedAttribute("Connections of the last handover of this process that ended here instead of moving (closed by either side: the client, Connection: close, idle close, GOAWAY, the final stop)")
     public long getConnectionsClosed()
     {
         Handover current = handover;

@@ -136,7 +136,10 @@ final class Handover
         return mover == null ? 0 : mover.moved();
     }
 
-    /** @return connections of the handed-over connectors that ended in this process since the handover began, not moved */
+    /**
+     * @return connections of the handed-over connectors that ended in this process since the handover began, not
+     * moved: closed by either side (a client's own close counts, as do Connection: close, idle close, GOAWAY, the final stop)
+     */
     long connectionsClosed()
     {
         return Math.max(0, closedConnections(drain.connectors()) - closedBefore - connectionsMoved());
