@@ -70,8 +70,10 @@ final class ConnectionDrain
 
     /**
      * The overlap after a handoff: both processes accept; this one moves its connections to the replacement one by one,
-     * each at its own moment within {@code windowNanos} ({@link DrainCustomizer#share}): an HTTP/1 connection by
-     * {@code Connection: close} on its first response after that moment; an HTTP/2 session by a graceful GOAWAY. Accepting is left on: new connections go
+     * each at its own moment within {@code windowNanos} ({@link DrainCustomizer#share}): an idle plain HTTP/1.1
+     * connection with its socket (when a {@link ConnectionMover} is set, at its first idle moment after that moment), any
+     * other HTTP/1 connection by {@code Connection: close} on its first response after that moment; an HTTP/2 session by
+     * a graceful GOAWAY. Accepting is left on: new connections go
      * to either process, and the kernel's accept queue, shared by both, loses none. Returns at the end of the window,
      * or early when {@code cutShort} says so (a real stop), or when {@code abandon} says so (the replacement died),
      * after undoing the gradual move; both checked every 10 ms. The drain ({@link #closeGently}) follows.
@@ -99,7 +101,9 @@ final class ConnectionDrain
                     http2 = null;
                     return true;
                 }
-                moveIdle();
+                ConnectionMover current = mover;
+                if (current != null && current.isMoving())
+                    current.moveIdle(endPoint -> customizer.isDue(endPoint.getConnection(), now));
                 Thread.sleep(POLL_MILLIS);
             }
         }

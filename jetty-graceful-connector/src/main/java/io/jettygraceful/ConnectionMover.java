@@ -86,6 +86,15 @@ final class ConnectionMover implements AutoCloseable
      */
     int moveIdle()
     {
+        return moveIdle(endPoint -> true);
+    }
+
+    /**
+     * As {@link #moveIdle()}, only for the connections {@code due} accepts (the overlap moves each connection at its own
+     * moment in the window, so that the cold replacement gets them at an even rate).
+     */
+    int moveIdle(java.util.function.Predicate<EndPoint> due)
+    {
         int count = 0;
         for (int index = 0; index < connectors.size() && isMoving(); index++)
         {
@@ -95,7 +104,7 @@ final class ConnectionMover implements AutoCloseable
             List<EndPoint> candidates = new ArrayList<>();
             for (EndPoint endPoint : connector.getConnectedEndPoints())
             {
-                if (EndPointTransfer.isIdleHttp1(endPoint))
+                if (EndPointTransfer.isIdleHttp1(endPoint) && due.test(endPoint))
                     candidates.add(endPoint);
             }
             if (candidates.isEmpty())

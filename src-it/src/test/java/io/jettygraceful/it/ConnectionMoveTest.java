@@ -155,7 +155,8 @@ class ConnectionMoveTest
         int clients = 4;
         int port = FreePorts.ipv4();
         ExampleProcess first = processes.start(ExampleProcess.builder().name("move-killed").outputOutlivesProcess()
-            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "30s", "--drain-timeout", "30s"));
+            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "0s", "--take-back-window", "60s",
+                "--drain-timeout", "90s")); // no overlap: the drain moves each connection as soon as it is idle, and may take back for 60 s
         first.servingPid(START);
         ExampleStatus old = processes.status(port);
         List<RawClient> sockets = new ArrayList<>();
@@ -167,7 +168,7 @@ class ConnectionMoveTest
                 assertEquals(old.pid(), client.peer().pid());
             List<String> profileBefore = Procs.fdProfile(old.pid());
             for (RawClient client : sockets)
-                client.write("GET /delayed?ms=8000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+                client.write("GET /delayed?ms=25000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
             assertTrue(Subreaper.signal(old.pid(), Restarts.SIGHUP));
             long child = Long.parseLong(first.awaitLog("Restart: pid (\\d+) took over after", HANDOFF).group(1));
             processes.saw(child);
