@@ -90,11 +90,23 @@ etc/jetty-graceful-restart.xml
 ## then the replaced JVM stops accepting and drains (default 1000; 0 moves them all at once).
 # jetty.graceful.restart.handoverSpread=1000
 
+## Whether the replaced JVM moves its idle plain HTTP/1.1 keep-alive connections to the
+## replacement with their sockets open (SCM_RIGHTS), so that their clients never reconnect,
+## rather than closing them; TLS, HTTP/2, WebSocket and PROXY connections are closed either way
+## (default true; false: every connection is closed as before).
+# jetty.graceful.restart.moveConnections=true
+
 ## How much nicer (lower CPU priority) the replacement JVM runs until it is told to accept,
 ## so that its start takes less CPU from the JVM serving meanwhile (0 to 19; 0 turns it off).
 ## Only where a process may lower its nice value again (root, CAP_SYS_NICE, or LimitNICE=
 ## under systemd); elsewhere it starts at the same priority and the first restart logs why.
 # jetty.graceful.restart.replacementNice=5
+
+## Whether the replaced JVM moves its idle plain HTTP/1.1 keep-alive connections to the
+## replacement with their sockets open (SCM_RIGHTS), so that their clients never reconnect,
+## rather than closing them; TLS, HTTP/2, WebSocket and PROXY connections are closed either way
+## (default true; false: every connection is closed as before).
+# jetty.graceful.restart.moveConnections=true
 
 ## Warm-up of the replacement before it reports ready (io.jettygraceful.WarmUpReadinessCheck):
 ## it replays these requests through an in-process LocalConnector (never the shared socket),

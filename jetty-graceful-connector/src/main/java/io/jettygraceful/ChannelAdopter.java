@@ -8,6 +8,14 @@ import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -63,6 +71,138 @@ final class ChannelAdopter
         {
             if (placeholderFile != null)
                 Files.deleteIfExists(placeholderFile);
+        }
+    }
+
+    /**
+     * Turns connected TCP sockets received from another process into {@link SocketChannel}s of this process, the same
+     * way as {@link #adopt} does for listeners: for each, a placeholder channel of the socket's family is connected over
+     * loopback, and the received fd is {@code dup2}'d over the placeholder's fd. The placeholder's own connection is
+     * closed by that (and its other end right after). The channels' cached addresses are the placeholders': callers
+     * report {@code getsockname}/{@code getpeername} instead.
+     *
+     * <p>Ownership: each returned channel owns its fd (a new reference to the received socket); the fds in
+     * {@code received} stay owned by the caller, who closes them.</p>
+     *
+     * @return one channel per fd, in order; {@code null} where that fd is not a connected IP socket or could not be adopted
+     */
+    static List<SocketChannel> adoptConnected(Os os, List<Integer> received)
+    {
+        List<SocketChannel> result = new ArrayList<>();
+        List<SocketChannel> others = new ArrayList<>();
+        Map<ProtocolFamily, ServerSocketChannel> servers = new HashMap<>();
+        try
+        {
+            for (int fd : received)
+            {
+                FdDescription description = os.describe(fd);
+                if (!description.isSocket() || description.socket().listening() || description.socket().local() == null ||
+                    description.socket().type() != FdDescription.SocketInfo.SOCK_STREAM)
+                {
+                    result.add(null);
+                    continue;
+                }
+                boolean ipv6 = description.socket().family() == FdDescription.SocketInfo.AF_INET6;
+                ProtocolFamily family = ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
+                try
+                {
+                    ServerSocketChannel server = servers.get(family);
+                    if (server == null)
+                    {
+                        server = ServerSocketChannel.open(family);
+                        servers.put(family, server);
+                        server.bind(new InetSocketAddress(InetAddress.getByName(ipv6 ? "::1" : "127.0.0.1"), 0), received.size());
+                    }
+                    SocketChannel placeholder = SocketChannel.open(family);
+                    result.add(placeholder);
+                    placeholder.connect(server.getLocalAddress());
+                    others.add(server.accept());
+                }
+                catch (IOException x)
+                {
+                    result.set(result.size() - 1, null);
+                }
+            }
+            Map<SocketAddress, Integer> fdsByLocal = new HashMap<>();
+            for (int fd : os.openFds())
+            {
+                FdDescription description = os.describe(fd);
+                if (description.isSocket() && !description.socket().listening() && description.socket().local() != null)
+                    fdsByLocal.put(description.socket().local(), fd);
+            }
+            for (int i = 0; i < result.size(); i++)
+            {
+                SocketChannel placeholder = result.get(i);
+                if (placeholder == null)
+                    continue;
+                try
+                {
+                    Integer target = fdsByLocal.get(placeholder.getLocalAddress());
+                    if (target == null)
+                        throw new OsException("no fd of this process has the placeholder's address " + placeholder.getLocalAddress(), 0);
+                    os.duplicateOnto(received.get(i), target);
+                }
+                catch (IOException x)
+                {
+                    closeQuietly(placeholder);
+                    result.set(i, null);
+                }
+            }
+        }
+        catch (OsException x)
+        {
+            for (int i = 0; i < result.size(); i++)
+            {
+                closeQuietly(result.get(i));
+                result.set(i, null);
+            }
+        }
+        finally
+        {
+            others.forEach(ChannelAdopter::closeQuietly);
+            servers.values().forEach(ChannelAdopter::closeQuietly);
+        }
+        return result;
+    }
+
+    /**
+     * Finds the fds of connected IP sockets of this process by their local and remote addresses (a connection's
+     * four-tuple names one socket), reading each open fd once.
+     *
+     * @return the fd for each pair of addresses found
+     */
+    static Map<List<InetSocketAddress>, Integer> fdsOfConnected(Os os, Collection<List<InetSocketAddress>> wanted) throws OsException
+    {
+        Set<List<InetSocketAddress>> remaining = new HashSet<>(wanted);
+        Map<List<InetSocketAddress>, Integer> found = new HashMap<>();
+        for (int fd : os.openFds())
+        {
+            if (remaining.isEmpty())
+                break;
+            FdDescription description = os.describe(fd);
+            if (!description.isSocket() || description.socket().listening() || description.socket().local() == null)
+                continue;
+            InetSocketAddress peer = os.peerAddress(fd);
+            if (peer == null)
+                continue;
+            List<InetSocketAddress> key = List.of(description.socket().local(), peer);
+            if (remaining.remove(key))
+                found.put(key, fd);
+        }
+        return found;
+    }
+
+    private static void closeQuietly(java.io.Closeable closeable)
+    {
+        if (closeable == null)
+            return;
+        try
+        {
+            closeable.close();
+        }
+        catch (IOException x)
+        {
+            // nothing held
         }
     }
 

@@ -45,6 +45,10 @@ final class ConnectionDrain
     private final DrainCustomizer customizer;
     /** HTTP/2 sessions told to go away since the handover began (overlap and drain), or null. */
     private Http2GoAway http2;
+    /** During a handover that moves connections: moves the idle ones at every round of the overlap and the drain. */
+    private volatile ConnectionMover mover;
+    /** How long into the drain after a handoff connections that move are spared {@code Connection: close}. */
+    private volatile long moveGraceNanos;
 
     ConnectionDrain(Server server, DrainCustomizer customizer)
     {
@@ -66,8 +70,10 @@ final class ConnectionDrain
 
     /**
      * The overlap after a handoff: both processes accept; this one moves its connections to the replacement one by one,
-     * each at its own moment within {@code windowNanos} ({@link DrainCustomizer#share}): an HTTP/1 connection by
-     * {@code Connection: close} on its first response after that moment; an HTTP/2 session by a graceful GOAWAY. Accepting is left on: new connections go
+     * each at its own moment within {@code windowNanos} ({@link DrainCustomizer#share}): an idle plain HTTP/1.1
+     * connection with its socket (when a {@link ConnectionMover} is set, at its first idle moment after that moment), any
+     * other HTTP/1 connection by {@code Connection: close} on its first response after that moment; an HTTP/2 session by
+     * a graceful GOAWAY. Accepting is left on: new connections go
      * to either process, and the kernel's accept queue, shared by both, loses none. Returns at the end of the window,
      * or early when {@code cutShort} says so (a real stop), or when {@code abandon} says so (the replacement died),
      * after undoing the gradual move; both checked every 10 ms. The drain ({@link #closeGently}) follows.
@@ -77,7 +83,7 @@ final class ConnectionDrain
     boolean overlap(List<HandedOverConnector> connectors, long windowNanos, BooleanSupplier cutShort, BooleanSupplier abandon)
     {
         long start = System.nanoTime();
-        customizer.startSpreading(start, windowNanos);
+        customizer.startSpreading(start, windowNanos, mover != null);
         http2 = Http2GoAway.isAvailable() ? new Http2GoAway() : null;
         try
         {
@@ -95,6 +101,9 @@ final class ConnectionDrain
                     http2 = null;
                     return true;
                 }
+                ConnectionMover current = mover;
+                if (current != null && current.isMoving())
+                    current.moveIdle(endPoint -> customizer.isDue(endPoint.getConnection(), now));
                 Thread.sleep(POLL_MILLIS);
             }
         }
@@ -103,6 +112,34 @@ final class ConnectionDrain
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /**
+     * From now on, until set to null, the overlap and the drain after a handoff move idle plain HTTP/1.1 connections to
+     * the replacement with {@code mover} (before the drain would close them), and the overlap no longer closes HTTP/1
+     * connections of connectors that move them (see {@link DrainCustomizer#startSpreading}).
+     */
+    void moveConnectionsWith(ConnectionMover mover)
+    {
+        moveConnectionsWith(mover, 0);
+    }
+
+    /**
+     * As {@link #moveConnectionsWith(ConnectionMover)}; the drain after the handoff spares those connectors' HTTP/1
+     * connections {@code Connection: close} for its first {@code graceNanos} too, so that a connection busy all through
+     * the overlap still gets idle moments to move at before it is closed.
+     */
+    void moveConnectionsWith(ConnectionMover mover, long graceNanos)
+    {
+        this.moveGraceNanos = graceNanos;
+        this.mover = mover;
+    }
+
+    private void moveIdle()
+    {
+        ConnectionMover current = mover;
+        if (current != null && current.isMoving())
+            current.moveIdle();
     }
 
     /**
@@ -151,7 +188,10 @@ final class ConnectionDrain
      */
     boolean closeGently(List<HandedOverConnector> connectors, long deadlineNanos, long minimumNanos, BooleanSupplier abandon, long webSocketSpreadNanos)
     {
-        customizer.startDraining();
+        if (mover != null && mover.isMoving())
+            customizer.startDraining(System.nanoTime() + moveGraceNanos);
+        else
+            customizer.startDraining();
         return closeGently(connectors, deadlineNanos, minimumNanos, abandon,
             WebSocketClose.isAvailable() ? WebSocketClose.forRestart(webSocketSpreadNanos) : null);
     }
@@ -164,6 +204,7 @@ final class ConnectionDrain
         {
             while (true)
             {
+                moveIdle();
                 for (HandedOverConnector connector : connectors)
                 {
                     if (http2 != null)

@@ -35,6 +35,8 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     private volatile boolean spreading;
     private volatile long spreadStartNanos;
     private volatile long spreadNanos;
+    private volatile boolean spareMovable;
+    private volatile long spareMovableUntilNanos;
     private final LongAdder movedDuringSpread = new LongAdder();
     private final LongAdder requestsDuringDrain = new LongAdder();
     private final LongAdder inFlight = new LongAdder();
@@ -47,14 +49,22 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
         if (draining)
         {
             requestsDuringDrain.increment();
-            closeAfterResponse(request, responseHeaders);
+            if (!(spareMovable && System.nanoTime() - spareMovableUntilNanos < 0 && isMovable(request)))
+                closeAfterResponse(request, responseHeaders);
         }
-        else if (spreading && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
+        else if (spreading && !(spareMovable && isMovable(request)) && isDue(request.getConnectionMetaData().getConnection(), System.nanoTime()) &&
             closeAfterResponse(request, responseHeaders))
         {
             movedDuringSpread.increment();
         }
         return request;
+    }
+
+    /** @return whether {@code request} came on a connector whose idle connections are moved rather than closed */
+    private static boolean isMovable(Request request)
+    {
+        return request.getConnectionMetaData().getConnector() instanceof org.eclipse.jetty.server.ServerConnector connector &&
+            EndPointTransfer.movesConnections(connector);
     }
 
     private static boolean closeAfterResponse(Request request, HttpFields.Mutable responseHeaders)
@@ -72,8 +82,19 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
      */
     void startSpreading(long startNanos, long windowNanos)
     {
+        startSpreading(startNanos, windowNanos, false);
+    }
+
+    /**
+     * As {@link #startSpreading(long, long)}; with {@code spareMovable}, HTTP/1 connections of connectors whose
+     * connections are moved to the replacement ({@link EndPointTransfer#movesConnections}) are not closed: they move at
+     * an idle moment instead, sockets open.
+     */
+    void startSpreading(long startNanos, long windowNanos, boolean spareMovable)
+    {
         spreadStartNanos = startNanos;
         spreadNanos = windowNanos;
+        this.spareMovable = spareMovable;
         spreading = true;
     }
 
@@ -107,6 +128,20 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     void startDraining()
     {
         spreading = false;
+        spareMovable = false;
+        draining = true;
+    }
+
+    /**
+     * As {@link #startDraining()}, but until {@code spareUntilNanos} ({@link System#nanoTime()}) HTTP/1 connections of
+     * connectors whose connections are moved to the replacement get no {@code Connection: close}: they still move at
+     * their next idle moment, sockets open. After that, every response closes its connection as in any drain.
+     */
+    void startDraining(long spareUntilNanos)
+    {
+        spreading = false;
+        spareMovableUntilNanos = spareUntilNanos;
+        spareMovable = true;
         draining = true;
     }
 
@@ -114,6 +149,7 @@ final class DrainCustomizer implements HttpConfiguration.Customizer
     void stopDraining()
     {
         spreading = false;
+        spareMovable = false;
         draining = false;
     }
 

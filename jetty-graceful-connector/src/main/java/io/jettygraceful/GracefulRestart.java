@@ -74,6 +74,9 @@ public class GracefulRestart extends ContainerLifeCycle
     private volatile ReadinessCheck startupCheck;
     /** The handover after the last restart that committed, while this process has handed over; else null. */
     private volatile Handover handover;
+    /** The counts of the last handover that ended with a take-back. */
+    private volatile long lastConnectionsMoved;
+    private volatile long lastConnectionsClosed;
 
     private volatile Os os;
     private volatile InheritedSockets registry;
@@ -142,6 +145,20 @@ public class GracefulRestart extends ContainerLifeCycle
     {
         ContainerHolder current = holder;
         return current != null && current.isHolding();
+    }
+
+    @ManagedAttribute("Connections the last handover of this process moved to the replacement (their clients did not reconnect)")
+    public long getConnectionsMoved()
+    {
+        Handover current = handover;
+        return current != null ? current.connectionsMoved() : lastConnectionsMoved;
+    }
+
+    @ManagedAttribute("Connections of the last handover of this process that ended here instead of moving (closed by either side: the client, Connection: close, idle close, GOAWAY, the final stop)")
+    public long getConnectionsClosed()
+    {
+        Handover current = handover;
+        return current != null ? current.connectionsClosed() : lastConnectionsClosed;
     }
 
     public void addRestartListener(RestartListener listener)
@@ -475,6 +492,8 @@ public class GracefulRestart extends ContainerLifeCycle
         Map<String, String> env = ReplacementCommand.environment(InheritedEnvironment.original(), connectors, os.pid(), registry.generation(),
             holderFd >= 0, priority);
         HandoffAttempt attempt = new HandoffAttempt(os, argv, env, fds, configuration.getReadyTimeout(), configuration.getKillGrace(), listeners::childReady, holderFd);
+        if (configuration.isMoveConnections())
+            attempt.withConnectionsChannel();
         if (!inProgress.compareAndSet(null, attempt))
         {
             HandoffAttempt running = inProgress.get();
@@ -563,11 +582,16 @@ public class GracefulRestart extends ContainerLifeCycle
         Duration drainTimeout = configuration.getDrainTimeout();
         Handover.Settings settings = new Handover.Settings(handoverSpread, drainTimeout, configuration.getTakeBackWindow(),
             configuration.getWebSocketCloseSpread(), configuration.isExitAfterDrain());
-        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, new Handover.Owner()
+        int connectionsFd = attempt.takeConnectionsChannel();
+        ConnectionMover mover = connectionsFd >= 0 ? new ConnectionMover(os, connectionsFd, connectors) : null;
+        Handover[] self = new Handover[1];
+        Handover committed = new Handover(os, server, drain, drainCustomizer, listeners, holder, holderLink, settings, mover, new Handover.Owner()
         {
             @Override
             public void tookBack(RestartOutcome failure)
             {
+                lastConnectionsMoved = self[0].connectionsMoved();
+                lastConnectionsClosed = self[0].connectionsClosed();
                 handedOff = false;
                 handover = null;
                 lastOutcome = failure;
@@ -582,6 +606,7 @@ public class GracefulRestart extends ContainerLifeCycle
                 inProgress.set(null);
             }
         });
+        self[0] = committed;
         handover = committed; // before handedOff: a real stop that sees handedOff finds the handover to wait for
         handedOff = true;
         for (HandedOverConnector connector : connectors)

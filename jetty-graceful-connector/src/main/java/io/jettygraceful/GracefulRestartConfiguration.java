@@ -44,6 +44,7 @@ public class GracefulRestartConfiguration
     private volatile Duration takeBackWindow = Duration.ofSeconds(2);
     private volatile Duration handoverSpread = Duration.ofSeconds(1);
     private volatile int replacementNice = 5;
+    private volatile boolean moveConnections = true;
     private volatile String holder = "auto";
     private volatile Duration webSocketCloseSpread = Duration.ofSeconds(5);
     private final WarmUp warmUp = new WarmUp();
@@ -338,6 +339,24 @@ public class GracefulRestartConfiguration
     }
 
     /**
+     * @param move whether a replaced process moves its idle plain HTTP/1.1 keep-alive connections to the replacement
+     *             with their sockets open (their clients never reconnect) instead of closing them; default true. TLS,
+     *             HTTP/2, WebSocket, PROXY-protocol and upgraded connections, and connections busy through the overlap
+     *             and the take-back window after it, are closed as before either way. See {@link HandoffProtocol},
+     *             "Moving connections"
+     */
+    public void setMoveConnections(boolean move)
+    {
+        this.moveConnections = move;
+    }
+
+    @ManagedAttribute("Whether a replaced process moves its idle plain HTTP/1.1 connections to the replacement, sockets open (else it closes them)")
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    /**
      * @param mode whether the first process stays after it handed over, as the container's holder: {@code auto}
      *             (default: when it is PID 1 of its PID namespace), {@code always} (the child of tini, dumb-init,
      *             {@code docker run --init}) or {@code never}; only a first generation holds
@@ -398,6 +417,7 @@ public class GracefulRestartConfiguration
             ", killGrace=" + killGrace + ", command=" + command + ", exitAfterDrain=" + exitAfterDrain + ", pidFile=" + pidFile +
             ", systemdNotify=" + systemdNotify + ", systemdFdStore=" + systemdFdStore + ", drainOnStop=" + drainOnStop +
             ", takeBackWindow=" + takeBackWindow + ", handoverSpread=" + handoverSpread + ", replacementNice=" + replacementNice +
+            ", moveConnections=" + moveConnections +
             ", holder=" + holder + ", webSocketCloseSpread=" + webSocketCloseSpread + ", warmUp=" + warmUp + "}";
     }
 

@@ -50,6 +50,7 @@ public final class GracefulRestartSettings
         duration("takeBackWindow", GracefulRestartConfiguration::getTakeBackWindow, GracefulRestartConfiguration::setTakeBackWindow),
         duration("handoverSpread", GracefulRestartConfiguration::getHandoverSpread, GracefulRestartConfiguration::setHandoverSpread),
         integer("replacementNice", GracefulRestartConfiguration::getReplacementNice, GracefulRestartConfiguration::setReplacementNice),
+        bool("moveConnections", GracefulRestartConfiguration::isMoveConnections, GracefulRestartConfiguration::setMoveConnections),
         text("holder", GracefulRestartConfiguration::getHolder, GracefulRestartConfiguration::setHolder),
         duration("webSocketCloseSpread", GracefulRestartConfiguration::getWebSocketCloseSpread, GracefulRestartConfiguration::setWebSocketCloseSpread),
         list("warmUp.requests", c -> c.getWarmUp().getRequests(), (c, v) -> c.getWarmUp().setRequests(v)),

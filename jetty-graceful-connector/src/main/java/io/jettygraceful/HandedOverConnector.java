@@ -68,4 +68,10 @@ public interface HandedOverConnector extends Connector
      * @throws IOException when the socket cannot be adopted again
      */
     void resumeAfterStopAccepting() throws IOException;
+
+    /** @return connections of this connector that have ended since it was created (counted when Jetty forgets them) */
+    default long closedConnections()
+    {
+        return 0;
+    }
 }

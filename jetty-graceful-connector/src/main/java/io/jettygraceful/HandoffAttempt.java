@@ -35,6 +35,9 @@ final class HandoffAttempt
     private final int holderFd;
     private volatile int childPid;
     private volatile String abortReason;
+    private boolean moveConnections;
+    /** The parent's end of the connections channel, owned here until {@link #takeConnectionsChannel()}; -1 for none. */
+    private int connectionsFd = -1;
 
     HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace, IntConsumer onChildServing)
     {
@@ -56,6 +59,27 @@ final class HandoffAttempt
         this.readyTimeout = readyTimeout;
         this.killGrace = killGrace;
         this.onChildServing = onChildServing;
+    }
+
+    /**
+     * Passes the replacement a connections channel ({@link HandoffProtocol#CONNECTIONS_FD}) over which established
+     * connections can be moved to it once it has taken over. Call before {@link #run()}.
+     */
+    HandoffAttempt withConnectionsChannel()
+    {
+        moveConnections = true;
+        return this;
+    }
+
+    /**
+     * @return after a successful {@link #run()}, the parent's end of the connections channel, now owned by the caller;
+     * -1 when there is none (not asked for, or it could not be created)
+     */
+    int takeConnectionsChannel()
+    {
+        int fd = connectionsFd;
+        connectionsFd = -1;
+        return fd;
     }
 
     /** @return the spawned child's pid, 0 before the spawn */
@@ -94,26 +118,63 @@ final class HandoffAttempt
             fdMap.put(HandoffProtocol.LISTEN_FDS_START + listenerFds.size(), pair[1]);
             if (holderFd >= 0)
                 fdMap.put(HandoffProtocol.holderFdOf(listenerFds.size()), holderFd);
+            Map<String, String> childEnv = env;
+            int[] connections = moveConnections ? connectionsPair() : null;
+            if (connections != null)
+            {
+                int target = HandoffProtocol.connectionsFdOf(listenerFds.size());
+                fdMap.put(target, connections[1]);
+                childEnv = new LinkedHashMap<>(env);
+                childEnv.put(HandoffProtocol.CONNECTIONS_FD, Integer.toString(target));
+                connectionsFd = connections[0];
+            }
             try
             {
                 if (abortReason != null)
-                    return RestartOutcome.failure(0, abortReason, elapsed(start), null); // pair[1] closed below
-                childPid = os.spawn(argv, env, fdMap);
+                    return closeConnections(RestartOutcome.failure(0, abortReason, elapsed(start), null)); // pair[1] closed below
+                childPid = os.spawn(argv, childEnv, fdMap);
             }
             catch (OsException x)
             {
                 String message = String.valueOf(x.getMessage());
                 // LinuxOs names the program only when posix_spawnp itself fails, not when preparing the fds does.
                 String reason = message.contains(argv.get(0)) ? message : "cannot start " + argv.get(0) + ": " + message;
-                return RestartOutcome.failure(0, reason, elapsed(start), null);
+                return closeConnections(RestartOutcome.failure(0, reason, elapsed(start), null));
             }
             finally
             {
                 os.close(pair[1]);
+                if (connections != null)
+                    os.close(connections[1]);
             }
             LOG.info("Restart: started replacement pid {}: {}", childPid, String.join(" ", argv));
-            return awaitReady(control, start);
+            return closeConnections(awaitReady(control, start));
         }
+    }
+
+    /** @return a new connections channel pair (parent's end, child's end), or null when it cannot be made: nothing is moved then */
+    private int[] connectionsPair()
+    {
+        try
+        {
+            return os.seqPacketPair();
+        }
+        catch (OsException x)
+        {
+            LOG.warn("Restart: cannot create the connections channel ({}): connections will not be moved", x.getMessage());
+            return null;
+        }
+    }
+
+    /** Closes the parent's end of the connections channel unless {@code outcome} succeeded (then the caller takes it). */
+    private RestartOutcome closeConnections(RestartOutcome outcome)
+    {
+        if (!outcome.succeeded() && connectionsFd >= 0)
+        {
+            os.close(connectionsFd);
+            connectionsFd = -1;
+        }
+        return outcome;
     }
 
     private RestartOutcome awaitReady(ControlChannel control, long start)

@@ -13,6 +13,8 @@ package io.jettygraceful;
  *       so connections waiting in its accept queue are served by whichever process accepts them.</li>
  *   <li>3+n: the <em>control socket</em>, one end of a Unix stream socket pair the parent created.</li>
  *   <li>3+n+1, only under a container holder (see below): the <em>holder channel</em>.</li>
+ *   <li>3+n+2, only when connections are moved (the default; see "Moving connections"): the <em>connections
+ *       channel</em>, one end of a Unix {@code SOCK_SEQPACKET} socket pair the parent created.</li>
  *   <li>nothing else: the spawn closes every other fd (posix_spawn with closefrom), so no file, pipe or client
  *       connection of the parent reaches the child.</li>
  * </ul>
@@ -31,6 +33,7 @@ package io.jettygraceful;
  *   <li>{@value #CONTROL_FD} = 3+n;</li>
  *   <li>{@value #GENERATION} = the parent's generation + 1 (a process started by hand is generation 1);</li>
  *   <li>{@value #HOLDER_FD} = 3+n+1, only when the holder channel is passed.</li>
+ *   <li>{@value #CONNECTIONS_FD} = 3+n+2, only when the connections channel is passed.</li>
  *   <li>{@value #NICE} = {@code <starting> <serving>}, only when the child starts at a lower CPU priority (see
  *       "Priority of the child").</li>
  *   <li>{@value #SOCKET_FILES} = one entry per listening socket, joined with {@code :}: empty, or
@@ -71,8 +74,8 @@ package io.jettygraceful;
  * After {@value #DONE} both processes accept from the same sockets for the handover spread (default 1 s; zero skips
  * it). Nothing is lost by either accepting: each connection in the kernel's accept queue is accepted by exactly one
  * of them. Meanwhile the parent moves its connections to the child one by one, each at its own moment in the window
- * (a hash of the connection spreads the moments evenly): an HTTP/1 connection gets {@code Connection: close} on the
- * first response it sends after its moment (decided when the request arrives, so the client learns it from the
+ * (a hash of the connection spreads the moments evenly): an HTTP/1 connection that is not moved with its socket (see
+ * "Moving connections") gets {@code Connection: close} on the first response it sends after its moment (decided when the request arrives, so the client learns it from the
  * response itself); an HTTP/2
  * session gets a graceful GOAWAY. The client reconnects, and the connection lands in either process; one the parent
  * accepts late in the window moves on its first response. So the child, cold, takes the load at an even rate over
@@ -92,6 +95,54 @@ package io.jettygraceful;
  * serves alone; a parent that sees it before {@value #SERVING} stops and reaps the child and keeps serving. A child
  * that dies after {@value #SERVING}, while the parent still overlaps or drains (the overlap and at least the take-back window, default 2 s), is
  * reaped by the parent, which re-adopts the listeners it kept and accepts again.
+ *
+ * <h2>Moving connections</h2>
+ * Unless turned off ({@code GracefulRestart.setMoveConnections(false)}), the parent moves its idle plain HTTP/1.1
+ * connections to the child with their sockets open, so that their clients never reconnect. It does so from
+ * {@value #DONE} on, every 10 ms of the overlap and of the drain that follows, each connection at a moment it is idle:
+ * no request in progress, the parser at the start of the next request (nothing of a half-sent one read), nothing
+ * buffered in user space, no response being written, Jetty waiting for its next bytes; and on a connector whose
+ * default protocol is HTTP/1.1 without TLS (see {@code EndPointTransfer}). During the overlap, and the first take-back
+ * window (default 2 s, at most half the drain timeout) of the drain, such connectors' responses carry no
+ * {@code Connection: close} (a busy connection moves at its next idle moment); TLS, HTTP/2 and WebSocket connections,
+ * PROXY-protocol and upgraded ones, and whatever is still busy after that are ended as before (the drain's
+ * {@code Connection: close}, idle close, GOAWAY, 1012).
+ *
+ * <p>How the fds travel: over the connections channel, not the control socket, so a message's fds never mix with
+ * the line protocol; {@code SOCK_SEQPACKET} keeps each message whole, with its fds. Parent to child, one message per
+ * at most 253 connections ({@code SCM_MAX_FD}) of one listener: {@code MOVE <id> <i> <i> ...}, one listener index
+ * {@code i} (the listener at fd 3+i in the child) per fd attached ({@code SCM_RIGHTS}). Child to parent, one answer:
+ * {@code ADOPTED <id> <flags>}, one {@code 1} (adopted) or {@code 0} (refused) per fd. The parent sends the next
+ * message only after the answer, so at most 253 references are in flight (they count against the parent's
+ * {@code RLIMIT_NOFILE}: {@code ETOOMANYREFS} fails the send, and the parent keeps those connections). The child
+ * receives with {@code MSG_CMSG_CLOEXEC} and checks {@code MSG_CTRUNC} (at its fd limit the kernel drops the fds that
+ * do not fit): a truncated message, or one whose fds do not match its text, is refused whole.</p>
+ *
+ * <p>Who owns and closes each fd, step by step:</p>
+ * <ol>
+ *   <li>The parent takes the connection out of its selector on the selector thread (the key's attachment removed, the
+ *       key cancelled) and waits for one select, which deregisters it: until then closing the channel would
+ *       {@code shutdown(SHUT_WR)} the socket itself. Its idle timeout is off meanwhile.</li>
+ *   <li>The parent finds the channel's fd by the socket's addresses ({@code getsockname}/{@code getpeername}), takes a
+ *       dup of it (FD_CLOEXEC), then closes Jetty's channel (a plain {@code close(2)} now) and its endpoint. The dup is
+ *       the parent's one reference from here on: the socket stays open, and bytes the client sends wait in it.</li>
+ *   <li>The dups travel in a {@code MOVE}. The child's received fds are its own; it makes each a {@code SocketChannel}
+ *       by {@code dup2} over a connected loopback placeholder of the same family, registers it with the connector of
+ *       that listener (reporting the real addresses), closes the received fd, and answers.</li>
+ *   <li>On {@code 1} the parent closes its dup: the socket lives on in the child alone, which closes it as any
+ *       connection. On {@code 0}, and for all of a message when the channel reaches end of stream or fails before the
+ *       answer (the child died: the kernel dropped whatever references it held or had in flight), the parent adopts
+ *       the dup again into its own connector the same way (the take-back) and closes the dup; the drain then ends
+ *       those connections as any other. When the child, alive, does not answer within 10 s, the parent closes its dups
+ *       without taking them back (the child may still adopt them: a socket must never be read by two processes).
+ *       After any failure the parent moves nothing more.</li>
+ *   <li>The parent closes its end of the channel when the drain ends (or at the take-back); the child's receiver then
+ *       reaches end of stream and closes its end.</li>
+ * </ol>
+ * <p>A child that dies after it adopted a connection takes that connection with it, as it would one it accepted: a
+ * client's request in flight there is lost, and the client sees the connection reset. The counts (moved; closed
+ * instead) are logged at the end of every handover and exposed over JMX ({@code connectionsMoved},
+ * {@code connectionsClosed}).</p>
  *
  * <h2>Timeouts and failure</h2>
  * The parent waits for {@value #READY} at most the ready timeout (default 60 s), then for {@value #SERVING} at most
@@ -147,7 +198,8 @@ package io.jettygraceful;
  *
  * <h2>Who closes what</h2>
  * The parent closes its copies of the child's fds right after the spawn, and its end of the control socket when the
- * handoff ends (either way). Its own listeners it closes only when it stops, which never shuts the shared socket
+ * handoff ends (either way), and its end of the connections channel when the drain ends (see "Moving connections" for
+ * the moved connections' fds). Its own listeners it closes only when it stops, which never shuts the shared socket
  * down. The child owns fds 3 … 3+n: the registry sets FD_CLOEXEC on them and keeps them open for the life of the
  * JVM; each connector start gets its own dup of its socket and closes only that.
  */
@@ -168,6 +220,8 @@ public final class HandoffProtocol
     public static final String HOLDER_ENDED = "ENDED";
     /** Per listening socket, the identity of the Unix-domain socket file this service owns, or empty. */
     public static final String SOCKET_FILES = "JETTY_GRACEFUL_SOCKET_FILES";
+    /** The fd of the replacement's end of the connections channel, when connections are moved. */
+    public static final String CONNECTIONS_FD = "JETTY_GRACEFUL_CONNECTIONS_FD";
     /** Prefix of every variable of this protocol: all are removed before new ones are set. */
     public static final String PREFIX = "JETTY_GRACEFUL_";
     public static final String READY = "READY";
@@ -180,6 +234,12 @@ public final class HandoffProtocol
     static int holderFdOf(int listeners)
     {
         return LISTEN_FDS_START + listeners + 1;
+    }
+
+    /** @return the connections channel's fd in a child that inherits {@code listeners} listening sockets (after the holder's place) */
+    static int connectionsFdOf(int listeners)
+    {
+        return LISTEN_FDS_START + listeners + 2;
     }
 
     private HandoffProtocol()

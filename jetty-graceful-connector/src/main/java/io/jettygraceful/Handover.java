@@ -51,12 +51,16 @@ final class Handover
     private final HolderLink holderLink;
     private final Settings settings;
     private final Owner owner;
+    /** Moves idle connections to the replacement during the overlap and the drain; null when they are not moved. */
+    private final ConnectionMover mover;
+    private volatile long closedBefore;
     private final CountDownLatch drainedGently = new CountDownLatch(1);
     private volatile boolean stopRequested;
 
     Handover(Os os, Server server, ConnectionDrain drain, DrainCustomizer customizer, RestartListeners listeners, ContainerHolder holder,
-             HolderLink holderLink, Settings settings, Owner owner)
+             HolderLink holderLink, Settings settings, ConnectionMover mover, Owner owner)
     {
+        this.mover = mover;
         this.os = os;
         this.server = server;
         this.drain = drain;
@@ -74,6 +78,9 @@ final class Handover
      */
     void run(List<HandedOverConnector> connectors, RestartOutcome outcome, int childPid)
     {
+        closedBefore = closedConnections(connectors);
+        // Connections busy all through the overlap get the take-back window (at most half the drain timeout) to move too.
+        drain.moveConnectionsWith(mover, Math.min(settings.takeBackWindow().toNanos(), settings.drainTimeout().toNanos() / 2));
         try
         {
             ExitStatus exitedInOverlap = null;
@@ -118,8 +125,37 @@ final class Handover
         }
         finally
         {
+            endMoving();
             drainedGently.countDown();
         }
+    }
+
+    /** @return connections moved to the replacement so far */
+    long connectionsMoved()
+    {
+        return mover == null ? 0 : mover.moved();
+    }
+
+    /**
+     * @return connections of the handed-over connectors that ended in this process since the handover began, not
+     * moved: closed by either side (a client's own close counts, as do Connection: close, idle close, GOAWAY, the final stop)
+     */
+    long connectionsClosed()
+    {
+        return Math.max(0, closedConnections(drain.connectors()) - closedBefore - connectionsMoved());
+    }
+
+    private static long closedConnections(List<HandedOverConnector> connectors)
+    {
+        return connectors.stream().mapToLong(HandedOverConnector::closedConnections).sum();
+    }
+
+    /** No more moving: the connections channel is closed (the replacement's receiver ends). */
+    private void endMoving()
+    {
+        drain.moveConnectionsWith(null);
+        if (mover != null)
+            mover.close();
     }
 
     /**
@@ -174,6 +210,7 @@ final class Handover
         if (childExit[0] != null && holderLink != null)
             holderLink.ended(outcome.childPid(), childExit[0]); // the serving process ended, and nobody serves: the holder must know how
 
+        endMoving();
         int left = drain.openConnections();
         server.setStopTimeout(Math.max(1000L, (deadline - System.nanoTime()) / 1_000_000L));
         try
@@ -184,6 +221,8 @@ final class Handover
         {
             LOG.warn("Drain: stopping the server failed: {}", x.toString());
         }
+        LOG.info("Restart: pid {} moved {} connection(s) to pid {} and closed {}{}", os.pid(), connectionsMoved(), outcome.childPid(), connectionsClosed(),
+            mover == null ? " (moving connections is off)" : mover.takenBack() > 0 ? "; " + mover.takenBack() + " taken back" : "");
         long arrived = customizer.requestsDuringDrain();
         Duration drainTime = Duration.ofNanos(System.nanoTime() - start);
         LOG.info("Restart succeeded: pid {} -> pid {}, handoff {} ms, drain {} ms, {} request(s) drained ({} in flight at handoff, {} arrived during the drain), " +
@@ -231,6 +270,7 @@ final class Handover
                 handedOver.childPid(), childExit, x.toString());
             return false;
         }
+        endMoving();
         if (holder != null)
             holder.stopHolding();
         else if (holderLink != null)

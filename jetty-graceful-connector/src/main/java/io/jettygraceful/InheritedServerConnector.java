@@ -3,6 +3,7 @@ package io.jettygraceful;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.EventListener;
@@ -13,6 +14,8 @@ import io.jettygraceful.os.FdDescription;
 import io.jettygraceful.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.SelectorManager;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
@@ -61,6 +64,7 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     private volatile int keptFd = -1;
     /** The accept channel re-opened on {@link #keptFd} by {@link #resumeAfterStopAccepting()}, used instead of Jetty's. */
     private volatile ServerSocketChannel reopened;
+    private final java.util.concurrent.atomic.LongAdder closedEndPoints = new java.util.concurrent.atomic.LongAdder();
     /** A replacement's connector does not accept until its parent says GO. */
     private volatile boolean pausedForTakeover;
 
@@ -485,6 +489,30 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
         {
             acceptsInProgress.decrementAndGet();
         }
+    }
+
+    /** A connection moved here from another process ({@link EndPointTransfer#adopt}) reports its socket's real addresses. */
+    @Override
+    protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selectSet, SelectionKey key) throws IOException
+    {
+        SocketChannelEndPoint moved = EndPointTransfer.newEndPoint(channel, selectSet, key, getScheduler());
+        if (moved == null)
+            return super.newEndPoint(channel, selectSet, key);
+        moved.setIdleTimeout(getIdleTimeout());
+        return moved;
+    }
+
+    @Override
+    protected void onEndPointClosed(EndPoint endpoint)
+    {
+        closedEndPoints.increment();
+        super.onEndPointClosed(endpoint);
+    }
+
+    @Override
+    public long closedConnections()
+    {
+        return closedEndPoints.sum();
     }
 
     @Override

@@ -105,6 +105,25 @@ final class ReplacementTakeover
         handshake.reportFailure("the server failed to start: " + cause);
     }
 
+    /**
+     * Starts the {@link ConnectionReceiver} on the connections channel the parent passed ({@link HandoffProtocol#CONNECTIONS_FD}),
+     * if it passed one.
+     */
+    private void receiveConnections(Supplier<List<HandedOverConnector>> connectors)
+    {
+        String variable = InheritedEnvironment.original().get(HandoffProtocol.CONNECTIONS_FD);
+        if (variable == null || variable.isBlank())
+            return;
+        try
+        {
+            ConnectionReceiver.startIfValid(handshake.os(), Integer.parseInt(variable.trim()), registry.parentPid(), connectors);
+        }
+        catch (NumberFormatException x)
+        {
+            LOG.warn("{}={} is not an fd: no connections will be moved in", HandoffProtocol.CONNECTIONS_FD, variable);
+        }
+    }
+
     private void complete(Server server, ReadinessCheck readinessCheck, Supplier<List<HandedOverConnector>> connectors, Runnable serving)
     {
         try
@@ -118,6 +137,8 @@ final class ReplacementTakeover
                 if (connector.isPausedForTakeover())
                     connector.resumeAccepting();
             }
+            if (go)
+                receiveConnections(connectors);
             LOG.info("Took over from parent pid {} as generation {}{}", registry.parentPid(), registry.generation(), go ? "" : " (parent gone)");
             serving.run();
         }

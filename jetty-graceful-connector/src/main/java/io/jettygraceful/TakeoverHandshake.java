@@ -41,6 +41,11 @@ final class TakeoverHandshake
         this.nice = nice;
     }
 
+    Os os()
+    {
+        return os;
+    }
+
     /**
      * Reports readiness and waits for the parent's answer.
      *

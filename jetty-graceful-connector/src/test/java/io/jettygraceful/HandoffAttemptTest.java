@@ -182,6 +182,41 @@ class HandoffAttemptTest
     }
 
     @Test
+    void passesTheConnectionsChannelAfterTheHolderPlaceAndHandsTheParentsEndToTheCallerOnSuccess()
+    {
+        childSays("READY $PID\n");
+        childAnswersGo("SERVING\n");
+        HandoffAttempt attempt = attempt(listeners, LONG, LONG).withConnectionsChannel();
+
+        RestartOutcome outcome = attempt.run();
+
+        assertTrue(outcome.succeeded(), outcome::toString);
+        int[] connections = os.socketPairs().get(1);
+        FakeOs.Spawned spawned = os.spawned().get(0);
+        assertEquals(connections[1], spawned.fdMap().get(3 + listeners.size() + 2), "the connections channel at 3+n+2");
+        assertEquals(String.valueOf(3 + listeners.size() + 2), spawned.env().get(HandoffProtocol.CONNECTIONS_FD));
+        assertFalse(os.isOpen(connections[1]), "the child's end is closed in the parent right after the spawn");
+        assertTrue(os.isOpen(connections[0]), "the parent's end stays open for the mover");
+        assertEquals(connections[0], attempt.takeConnectionsChannel());
+        assertEquals(-1, attempt.takeConnectionsChannel(), "taken once: the caller owns it now");
+    }
+
+    @Test
+    void closesBothEndsOfTheConnectionsChannelWhenTheAttemptFails()
+    {
+        childSays("FAILED not today\n");
+        childExitsOn(Os.Signal.TERM, TERMINATED);
+        HandoffAttempt attempt = attempt(listeners, LONG, SHORT).withConnectionsChannel();
+
+        assertFalse(attempt.run().succeeded());
+
+        int[] connections = os.socketPairs().get(1);
+        assertFalse(os.isOpen(connections[0]));
+        assertFalse(os.isOpen(connections[1]));
+        assertEquals(-1, attempt.takeConnectionsChannel());
+    }
+
+    @Test
     void closesTheChildsEndRightAfterTheSpawn()
     {
         childSays("READY $PID\n");

@@ -32,6 +32,8 @@ public interface LibC
 
     int getsockname(int fd, @Out Pointer address, @In @Out IntByReference length);
 
+    int getpeername(int fd, @Out Pointer address, @In @Out IntByReference length);
+
     @ssize_t
     long sendto(int fd, @In Pointer buffer, @size_t long length, int flags, @In Pointer address, int addressLength);
 
@@ -44,6 +46,10 @@ public interface LibC
     /** {@code msghdr} is laid out by {@link LinuxOs} (LP64 layout). */
     @ssize_t
     long sendmsg(int fd, @In Pointer msghdr, int flags);
+
+    /** {@code msghdr} is laid out by {@link LinuxOs} (LP64 layout); the kernel writes into the buffers it points at. */
+    @ssize_t
+    long recvmsg(int fd, Pointer msghdr, int flags);
 
     int poll(Pointer fds, long count, int timeoutMillis);
 

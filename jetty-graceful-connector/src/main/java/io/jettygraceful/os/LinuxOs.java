@@ -258,9 +258,20 @@ final class LinuxOs implements Os
 
     private InetSocketAddress localAddress(int fd)
     {
+        return ipAddress(fd, false);
+    }
+
+    @Override
+    public InetSocketAddress peerAddress(int fd)
+    {
+        return ipAddress(fd, true);
+    }
+
+    private InetSocketAddress ipAddress(int fd, boolean peer)
+    {
         Pointer address = Memory.allocateDirect(runtime, 128, true);
         IntByReference length = new IntByReference(128);
-        if (libc.getsockname(fd, address, length) != 0)
+        if ((peer ? libc.getpeername(fd, address, length) : libc.getsockname(fd, address, length)) != 0)
             return null;
         int family = address.getShort(0) & 0xffff;
         int port = ((address.getByte(2) & 0xff) << 8) | (address.getByte(3) & 0xff);
@@ -770,6 +781,123 @@ final class LinuxOs implements Os
     }
 
     private static final int PRIO_PROCESS = 0;
+    private static final int SOCK_SEQPACKET = 5;
+    private static final int MSG_CTRUNC = 0x8;
+    private static final int MSG_TRUNC = 0x20;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+
+    @Override
+    public int[] seqPacketPair() throws OsException
+    {
+        int[] fds = new int[2];
+        if (libc.socketpair(FdDescription.SocketInfo.AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0)
+            throw failure("socketpair(AF_UNIX, SOCK_SEQPACKET)");
+        return fds;
+    }
+
+    @Override
+    public void sendFds(int fd, byte[] payload, int[] fds) throws OsException
+    {
+        if (fds.length > MAX_FDS_PER_MESSAGE)
+            throw new OsException("at most " + MAX_FDS_PER_MESSAGE + " fds fit in one message (SCM_MAX_FD), not " + fds.length, 0);
+        if (runtime.addressSize() != 8)
+            throw new OsException("passing file descriptors is implemented for 64-bit Linux only", 0);
+        Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, payload.length), true);
+        buffer.put(0, payload, 0, payload.length);
+        Pointer iov = Memory.allocateDirect(runtime, 16, true);
+        iov.putAddress(0, buffer.address());
+        iov.putLong(8, payload.length);
+        Pointer message = Memory.allocateDirect(runtime, 56, true);
+        message.putAddress(16, iov.address());
+        message.putLong(24, 1);
+        if (fds.length > 0)
+        {
+            int cmsgLength = 16 + 4 * fds.length;
+            int cmsgSpace = (cmsgLength + 7) & ~7;
+            Pointer control = Memory.allocateDirect(runtime, cmsgSpace, true);
+            control.putLong(0, cmsgLength);
+            control.putInt(8, SOL_SOCKET);
+            control.putInt(12, SCM_RIGHTS);
+            for (int i = 0; i < fds.length; i++)
+                control.putInt(16 + 4L * i, fds[i]);
+            message.putAddress(32, control.address());
+            message.putLong(40, cmsgSpace);
+        }
+        while (true)
+        {
+            long sent = libc.sendmsg(fd, message, MSG_NOSIGNAL);
+            if (sent == payload.length)
+                return;
+            if (sent >= 0)
+                throw new OsException("sendmsg(" + fd + ") sent " + sent + " of " + payload.length + " bytes", 0);
+            if (errno() != EINTR)
+                throw failure("sendmsg(" + fd + ", " + fds.length + " fd(s))");
+        }
+    }
+
+    @Override
+    public FdMessage receiveFds(int fd, int maxBytes, long timeoutMillis) throws OsException
+    {
+        if (runtime.addressSize() != 8)
+            throw new OsException("passing file descriptors is implemented for 64-bit Linux only", 0);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+        Pointer pollFd = Memory.allocateDirect(runtime, 8, true);
+        while (true)
+        {
+            long remaining = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            pollFd.putInt(0, fd);
+            pollFd.putShort(4, POLLIN);
+            pollFd.putShort(6, (short)0);
+            int ready = libc.poll(pollFd, 1, (int)Math.min(Integer.MAX_VALUE, remaining));
+            if (ready < 0)
+            {
+                if (errno() == EINTR)
+                    continue;
+                throw failure("poll(" + fd + ")");
+            }
+            if (ready == 0)
+                return null;
+            Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, maxBytes), true);
+            Pointer iov = Memory.allocateDirect(runtime, 16, true);
+            iov.putAddress(0, buffer.address());
+            iov.putLong(8, maxBytes);
+            int controlSpace = (16 + 4 * MAX_FDS_PER_MESSAGE + 7) & ~7;
+            Pointer control = Memory.allocateDirect(runtime, controlSpace, true);
+            Pointer message = Memory.allocateDirect(runtime, 56, true);
+            message.putAddress(16, iov.address());
+            message.putLong(24, 1);
+            message.putAddress(32, control.address());
+            message.putLong(40, controlSpace);
+            long count = libc.recvmsg(fd, message, MSG_CMSG_CLOEXEC);
+            if (count < 0)
+            {
+                if (errno() == EINTR)
+                    continue;
+                throw failure("recvmsg(" + fd + ")");
+            }
+            int flags = message.getInt(48);
+            long controlLength = message.getLong(40);
+            List<Integer> fds = new ArrayList<>();
+            long offset = 0;
+            // struct cmsghdr { size_t len; int level; int type; unsigned char data[]; }, each padded to 8 bytes
+            while (offset + 16 <= controlLength)
+            {
+                long length = control.getLong(offset);
+                if (length < 16)
+                    break;
+                if (control.getInt(offset + 8) == SOL_SOCKET && control.getInt(offset + 12) == SCM_RIGHTS)
+                {
+                    for (long i = offset + 16; i + 4 <= offset + length; i += 4)
+                        fds.add(control.getInt(i));
+                }
+                offset += (length + 7) & ~7L;
+            }
+            byte[] payload = new byte[(int)count];
+            buffer.get(0, payload, 0, payload.length);
+            return new FdMessage(payload, fds.stream().mapToInt(Integer::intValue).toArray(),
+                (flags & MSG_CTRUNC) != 0, (flags & MSG_TRUNC) != 0, count == 0 && fds.isEmpty());
+        }
+    }
 
     private int errno()
     {

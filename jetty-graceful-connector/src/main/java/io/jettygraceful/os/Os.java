@@ -243,6 +243,62 @@ public interface Os
         return null;
     }
 
+    /** The most fds one {@code SCM_RIGHTS} message carries ({@code SCM_MAX_FD} in the kernel). */
+    int MAX_FDS_PER_MESSAGE = 253;
+
+    /**
+     * Creates a connected pair of Unix sequenced-packet sockets ({@code SOCK_SEQPACKET}: each message arrives whole and
+     * apart from the next, with the fds sent along with it), both with FD_CLOEXEC set.
+     *
+     * @return the two fds, owned by the caller
+     */
+    default int[] seqPacketPair() throws OsException
+    {
+        throw new OsException("seqPacketPair is not supported by " + getClass().getSimpleName(), 0);
+    }
+
+    /**
+     * Sends one message with {@code fds} attached ({@code SCM_RIGHTS}), blocking until the socket takes it. The receiver
+     * gets its own references when it receives the message; until then the references are in flight (counted against
+     * this process's {@code RLIMIT_NOFILE}: {@code ETOOMANYREFS}). This process keeps and still owns every fd in
+     * {@code fds}; a message that is never received drops its references with the receiving socket.
+     *
+     * @param fds at most {@link #MAX_FDS_PER_MESSAGE}
+     */
+    default void sendFds(int fd, byte[] payload, int[] fds) throws OsException
+    {
+        throw new OsException("sendFds is not supported by " + getClass().getSimpleName(), 0);
+    }
+
+    /**
+     * Receives one message sent by {@link #sendFds}, waiting at most {@code timeoutMillis}. The fds received are new fds
+     * of this process, with FD_CLOEXEC set, owned by the caller (also when the message says it was truncated).
+     *
+     * @return the message, or {@code null} on timeout
+     */
+    default FdMessage receiveFds(int fd, int maxBytes, long timeoutMillis) throws OsException
+    {
+        throw new OsException("receiveFds is not supported by " + getClass().getSimpleName(), 0);
+    }
+
+    /** @return the address of the peer of a connected IP socket ({@code getpeername}), or {@code null} when it has none */
+    default java.net.InetSocketAddress peerAddress(int fd)
+    {
+        return null;
+    }
+
+    /**
+     * One message received by {@link #receiveFds}.
+     *
+     * @param fdsTruncated  {@code MSG_CTRUNC}: the kernel dropped fds that did not fit (this process was at its fd
+     *                      limit); those references are gone from this side, the sender still has its own
+     * @param bytesTruncated {@code MSG_TRUNC}: the payload was longer than asked for
+     * @param endOfStream   the other end closed (no payload, no fds)
+     */
+    record FdMessage(byte[] payload, int[] fds, boolean fdsTruncated, boolean bytesTruncated, boolean endOfStream)
+    {
+    }
+
     /** Signals that jetty-graceful sends. */
     enum Signal
     {

@@ -309,6 +309,13 @@ public class FakeOs implements Os
         return pair;
     }
 
+    /** A SOCK_SEQPACKET pair is, to this fake, a socket pair like {@link #socketPair} (listed in {@link #socketPairs}). */
+    @Override
+    public synchronized int[] seqPacketPair()
+    {
+        return socketPair();
+    }
+
     @Override
     public synchronized List<Integer> openFds()
     {

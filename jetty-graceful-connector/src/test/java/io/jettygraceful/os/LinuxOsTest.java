@@ -690,4 +690,70 @@ class LinuxOsTest
         OsException x = assertThrows(OsException.class, () -> os.sendDatagram(address, "READY=1".getBytes(StandardCharsets.UTF_8)));
         assertTrue(x.getMessage().contains(address), x.getMessage());
     }
+
+    @Test
+    void seqPacketMessagesCarryUpTo253FdsEachWholeAndApart() throws Exception
+    {
+        int[] pair = os.seqPacketPair();
+        fdsToClose.add(pair[0]);
+        fdsToClose.add(pair[1]);
+        Path file = Files.writeString(tmp.resolve("passed"), "x");
+        FileChannel opened = closing(FileChannel.open(file, StandardOpenOption.READ));
+        int fd = -1;
+        for (int candidate : os.openFds())
+        {
+            if (file.toString().equals(os.describe(candidate).target()))
+                fd = candidate;
+        }
+        assertTrue(fd >= 0 && opened.isOpen());
+        int[] many = new int[Os.MAX_FDS_PER_MESSAGE];
+        Arrays.fill(many, fd);
+        os.sendFds(pair[0], "first".getBytes(StandardCharsets.US_ASCII), many);
+        os.sendFds(pair[0], "second".getBytes(StandardCharsets.US_ASCII), new int[0]);
+        assertThrows(OsException.class, () -> os.sendFds(pair[0], new byte[1], new int[Os.MAX_FDS_PER_MESSAGE + 1]));
+
+        Os.FdMessage first = os.receiveFds(pair[1], 64, 5000);
+        assertEquals("first", new String(first.payload(), StandardCharsets.US_ASCII));
+        assertEquals(Os.MAX_FDS_PER_MESSAGE, first.fds().length);
+        assertFalse(first.fdsTruncated());
+        for (int received : first.fds())
+        {
+            assertEquals(file.toString(), os.describe(received).target(), "each fd refers to the file sent");
+            assertTrue(cloexec(received), "received with FD_CLOEXEC");
+            os.close(received);
+        }
+        Os.FdMessage second = os.receiveFds(pair[1], 64, 5000);
+        assertEquals("second", new String(second.payload(), StandardCharsets.US_ASCII), "messages stay apart");
+        assertEquals(0, second.fds().length);
+        assertNull(os.receiveFds(pair[1], 64, 50), "nothing more: a timeout");
+        os.close(pair[0]);
+        assertTrue(os.receiveFds(pair[1], 64, 5000).endOfStream());
+    }
+
+    @Test
+    void peerAddressOfAConnectedSocket() throws Exception
+    {
+        ServerSocketChannel server = closing(ServerSocketChannel.open());
+        server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        SocketChannel client = closing(SocketChannel.open(server.getLocalAddress()));
+        SocketChannel accepted = closing(server.accept());
+        for (int fd : os.openFds())
+        {
+            FdDescription description = os.describe(fd);
+            if (description.isSocket() && client.getLocalAddress().equals(description.socket().local()))
+                assertEquals(server.getLocalAddress(), os.peerAddress(fd));
+            if (description.isSocket() && accepted.getLocalAddress().equals(description.socket().local()) && !description.socket().listening())
+                assertEquals(client.getLocalAddress(), os.peerAddress(fd));
+        }
+    }
+
+    private static boolean cloexec(int fd) throws IOException
+    {
+        for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)))
+        {
+            if (line.startsWith("flags:"))
+                return (Integer.parseInt(line.substring(6).trim(), 8) & O_CLOEXEC) != 0;
+        }
+        return false;
+    }
 }

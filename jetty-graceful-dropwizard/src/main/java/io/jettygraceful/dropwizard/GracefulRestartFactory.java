@@ -32,6 +32,7 @@ import org.eclipse.jetty.server.Server;
  *   killGrace: 5s          # SIGTERM to SIGKILL for a replacement that failed
  *   takeBackWindow: 2s     # how long the replaced process can take its sockets back if the replacement dies
  *   handoverSpread: 1s     # both accept this long while the replaced process moves its connections over (0: at once)
+ *   moveConnections: true  # idle HTTP/1.1 keep-alive connections move to the replacement, sockets open (false: closed)
  *   replacementNice: 5     # the replacement runs this much nicer until it is told to accept (0 to 19; 0: not at all)
  *   pidFile: /run/app.pid  # optional
  *   command: [...]         # optional: the replacement's command line; default: this JVM's own
@@ -74,6 +75,8 @@ public class GracefulRestartFactory
     @Min(0)
     @Max(19)
     private int replacementNice = 5;
+
+    private boolean moveConnections = true;
 
     @Nullable
     private String pidFile;
@@ -169,6 +172,18 @@ public class GracefulRestartFactory
     public void setReplacementNice(int replacementNice)
     {
         this.replacementNice = replacementNice;
+    }
+
+    @JsonProperty
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    @JsonProperty
+    public void setMoveConnections(boolean moveConnections)
+    {
+        this.moveConnections = moveConnections;
     }
 
     @JsonProperty
@@ -304,6 +319,7 @@ public class GracefulRestartFactory
             config.setTakeBackWindow(toJava(takeBackWindow));
             config.setHandoverSpread(toJava(handoverSpread));
             config.setReplacementNice(replacementNice);
+            config.setMoveConnections(moveConnections);
             config.setHolder(holder);
             config.setWebSocketCloseSpread(toJava(webSocketCloseSpread));
             warmUp.applyTo(config.getWarmUp());

@@ -53,6 +53,7 @@ final class ExampleHandler extends Handler.Abstract.NonBlocking
         {
             case "/uuid" -> text(response, callback, PROCESS_UUID + "\n");
             case "/delayed" -> delayed(request, response, callback);
+            case "/peer" -> text(response, callback, ProcessHandle.current().pid() + " " + Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request) + "\n");
             case "/status" -> json(response, callback, statusJson());
             default -> Response.writeError(request, response, callback, HttpStatus.NOT_FOUND_404);
         }

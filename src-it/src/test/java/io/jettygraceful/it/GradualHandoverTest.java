@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The handover's overlap ({@code --handover-spread}), with real JVMs on loopback: once the replacement serves, both
  * processes accept new connections for the window while the old one moves its keep-alive connections over one by
- * one; then the old one stops accepting, drains and exits 0, with no failed request. An idle keep-alive connection
+ * one (here by {@code Connection: close}, as for TLS and HTTP/2 or with moving connections off; see ConnectionMoveTest
+ * for the move with sockets open); then the old one stops accepting, drains and exits 0, with no failed request. An idle keep-alive connection
  * is closed cleanly (end of stream), not held until the drain timeout. A real stop during the overlap ends it: the old
  * process drains (a slow request is answered) and the replacement serves on.
  */
@@ -43,7 +44,8 @@ class GradualHandoverTest
         int port = FreePorts.ipv4();
         // A drain timeout far beyond the test's waits: the old process must end because its connections are gone.
         ExampleProcess first = processes.start(ExampleProcess.builder().name("gradual-" + jdk).java(Jdks.java(jdk)).outputOutlivesProcess()
-            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", SPREAD.toMillis() + "ms", "--drain-timeout", "5m"));
+            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", SPREAD.toMillis() + "ms", "--drain-timeout", "5m",
+                "--move-connections", "false")); // the move by Connection: close (TLS, HTTP/2, or moving off); ConnectionMoveTest has the move with sockets open
         first.servingPid(Duration.ofSeconds(60));
         ExampleStatus old = processes.status(port);
 
@@ -133,7 +135,10 @@ class GradualHandoverTest
     {
         int port = FreePorts.ipv4();
         ExampleProcess first = processes.start(ExampleProcess.builder().name("gradual-kill").outputOutlivesProcess()
-            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "60s"));
+            .args("--host", "127.0.0.1", "--port", String.valueOf(port), "--handover-spread", "60s",
+                // A connection moved with its socket belongs to the replacement and dies with it (as one it accepted):
+                // this is about the connections the old process still holds. ConnectionMoveTest kills one mid-move.
+                "--move-connections", "false"));
         first.servingPid(Duration.ofSeconds(60));
         ExampleStatus old = processes.status(port);
         assertTrue(Subreaper.signal(old.pid(), Restarts.SIGHUP));

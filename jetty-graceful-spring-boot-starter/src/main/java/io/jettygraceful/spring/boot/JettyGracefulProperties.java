@@ -48,6 +48,12 @@ public class JettyGracefulProperties
     /** How much nicer (lower CPU priority) the replacement runs until it is told to accept, 0 to 19 (0: not at all). */
     private int replacementNice = 5;
 
+    /**
+     * Whether the replaced process moves its idle HTTP/1.1 keep-alive connections to the replacement with their
+     * sockets open, so that their clients never reconnect (false: they are closed as the drain closes the others).
+     */
+    private boolean moveConnections = true;
+
     /** File that holds the pid of the serving process (rewritten at each restart); none by default. */
     private String pidFile;
 
@@ -113,6 +119,7 @@ public class JettyGracefulProperties
             config.setTakeBackWindow(takeBackWindow);
             config.setHandoverSpread(handoverSpread);
             config.setReplacementNice(replacementNice);
+            config.setMoveConnections(moveConnections);
             config.setHolder(holder);
             config.setWebSocketCloseSpread(webSocketCloseSpread);
             GracefulRestartConfiguration.WarmUp target = config.getWarmUp();
@@ -208,6 +215,16 @@ public class JettyGracefulProperties
     public void setReplacementNice(int replacementNice)
     {
         this.replacementNice = replacementNice;
+    }
+
+    public boolean isMoveConnections()
+    {
+        return moveConnections;
+    }
+
+    public void setMoveConnections(boolean moveConnections)
+    {
+        this.moveConnections = moveConnections;
     }
 
     public String getPidFile()

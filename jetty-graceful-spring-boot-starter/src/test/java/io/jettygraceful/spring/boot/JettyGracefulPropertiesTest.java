@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.source.MapConfigurationProper
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,14 @@ class JettyGracefulPropertiesTest
         assertEquals(Duration.ofMillis(2500), restart.getHandoverSpread());
         assertEquals(0, restart.getReplacementNice());
     }
+
+    @Test
+    void movingConnectionsIsOnByDefaultAndTurnsOff()
+    {
+        assertTrue(bind(Map.of("jetty.graceful.signal", "HUP")).toConfiguration().isMoveConnections());
+        assertFalse(bind(Map.of("jetty.graceful.move-connections", "false")).toConfiguration().isMoveConnections());
+    }
+
     private static JettyGracefulProperties bind(Map<String, String> values)
     {
         return new Binder(new MapConfigurationPropertySource(values)).bind(JettyGracefulProperties.PREFIX, JettyGracefulProperties.class).get();

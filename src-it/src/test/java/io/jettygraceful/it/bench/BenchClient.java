@@ -108,6 +108,8 @@ final class BenchClient implements AutoCloseable
     private final LongAdder ok = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder idleCloses = new LongAdder();
+    /** Connections the keep-alive clients opened: one each at the start, plus one per reconnect. */
+    private final LongAdder keepAliveConnects = new LongAdder();
     private final LongAdder idleResets = new LongAdder();
     private final Map<String, LongAdder> reasons = new ConcurrentHashMap<>();
     private volatile boolean running = true;
@@ -218,7 +220,11 @@ final class BenchClient implements AutoCloseable
                 try
                 {
                     if (connection == null)
+                    {
+                        if (keepAlive)
+                            keepAliveConnects.increment();
                         connection = Http.Connection.open(Http.IPV4, config.port(), config.timeout(), config.timeout());
+                    }
                     Http.Response response = connection.get(path, !keepAlive);
                     outcome = record(log, begin, now(), kind, response);
                     if (!keepAlive || response.connectionClose())
@@ -360,7 +366,7 @@ final class BenchClient implements AutoCloseable
         }
         Map<String, Long> reasonCounts = new TreeMap<>();
         reasons.forEach((k, v) -> reasonCounts.put(k, v.sum()));
-        return new Recording(start, end, outcome, kind, stoppedAt, idleCloses.sum(), idleResets.sum(), reasonCounts);
+        return new Recording(start, end, outcome, kind, stoppedAt, idleCloses.sum(), idleResets.sum(), reasonCounts, keepAliveConnects.sum());
     }
 
     @Override

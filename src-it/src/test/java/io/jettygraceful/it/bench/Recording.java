@@ -12,8 +12,14 @@ import java.util.TreeMap;
  * @param stoppedAt when the clients were told to stop (ns from the origin)
  */
 record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long stoppedAt, long idleCloses, long idleResets,
-                 Map<String, Long> reasons)
+                 Map<String, Long> reasons, long keepAliveConnects)
 {
+    /** Without a count of keep-alive connects (0). */
+    Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long stoppedAt, long idleCloses, long idleResets, Map<String, Long> reasons)
+    {
+        this(start, end, outcome, kind, stoppedAt, idleCloses, idleResets, reasons, 0);
+    }
+
     static final long MS = 1_000_000L;
 
     /** A time span, ns from the origin. */
@@ -40,6 +46,7 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
         long offset = 0;
         long idleCloses = 0;
         long idleResets = 0;
+        long keepAliveConnects = 0;
         int at = 0;
         for (Recording part : parts)
         {
@@ -54,9 +61,10 @@ record Recording(long[] start, long[] end, byte[] outcome, byte[] kind, long sto
             offset += part.stoppedAt;
             idleCloses += part.idleCloses;
             idleResets += part.idleResets;
+            keepAliveConnects += part.keepAliveConnects;
             part.reasons.forEach((k, v) -> reasons.merge(k, v, Long::sum));
         }
-        return new Recording(start, end, outcome, kind, offset, idleCloses, idleResets, reasons);
+        return new Recording(start, end, outcome, kind, offset, idleCloses, idleResets, reasons, keepAliveConnects);
     }
 
     /** Ends of successful requests, sorted: for counting successes in intervals with {@link #countIn}. */

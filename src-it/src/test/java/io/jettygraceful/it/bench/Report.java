@@ -130,7 +130,13 @@ final class Report
             md.append("; failed on keep-alive / close clients: ").append(r.recording().failedKeepAlive()).append(" / ")
                 .append(r.recording().failed() - r.recording().failedKeepAlive());
             md.append("; keep-alive connections closed by the server while idle: ").append(r.recording().idleCloses())
-                .append(", found reset while idle: ").append(r.recording().idleResets()).append("\n");
+                .append(", found reset while idle: ").append(r.recording().idleResets());
+            md.append("; keep-alive connects: ").append(r.recording().keepAliveConnects());
+            int segments = r.restarts().size();
+            if (context.load().keepAlive() > 0 && segments > 0)
+                md.append(String.format(java.util.Locale.ROOT, ", %.1f reconnects per restart (beyond each segment's %d first connects)",
+                    (r.recording().keepAliveConnects() - (double)context.load().keepAlive() * segments) / segments, context.load().keepAlive()));
+            md.append("\n");
         }
 
         if (overhead != null)
