@@ -185,7 +185,7 @@ class SupervisorTest
             ExampleProcess process = processes.start(ExampleProcess.builder().name("pidfile-error")
                 .args("--host", "127.0.0.1", "--port", String.valueOf(FreePorts.ipv4()), "--pid-file", path));
             assertEquals(2, process.exitCode(START), process.output());
-            assertTrue(process.output().contains("Cannot start: PID file " + path), process.output());
+            assertTrue(process.output().contains("Cannot start: Invalid jetty-graceful setting pidFile = " + path), process.output());
             assertTrue(process.output().contains("Fix: "), process.output());
         }
     }
@@ -213,7 +213,10 @@ class SupervisorTest
             assertEquals(1, mbeans.getAttribute(restart, "restartsFailed"));
             assertEquals(0, mbeans.getAttribute(restart, "restartsSucceeded"));
             assertTrue(((String)mbeans.getAttribute(restart, "lastResult")).startsWith("failed: "), String.valueOf(mbeans.getAttribute(restart, "lastResult")));
-            assertEquals("HUP", mbeans.getAttribute(restart, "signal"));
+            // The settings are the configuration's, a bean of the GracefulRestart with its own MBean.
+            Set<ObjectName> configurations = mbeans.queryNames(new ObjectName("io.jettygraceful:type=gracefulrestartconfiguration,*"), null);
+            assertEquals(1, configurations.size(), "GracefulRestartConfiguration MBeans: " + configurations);
+            assertEquals("HUP", mbeans.getAttribute(configurations.iterator().next(), "signal"));
         }
 
         deploy(jar, Files.readAllBytes(Jdks.exampleJar()));
