@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -21,6 +21,25 @@ import org.eclipse.jetty.util.component.ContainerLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.jettygraceful.internal.drain.ConnectionDrain;
+import io.jettygraceful.internal.drain.ConnectionMover;
+import io.jettygraceful.internal.drain.DrainCustomizer;
+import io.jettygraceful.internal.handoff.ClassPreloader;
+import io.jettygraceful.internal.handoff.HandoffAttempt;
+import io.jettygraceful.internal.handoff.Handover;
+import io.jettygraceful.internal.handoff.ReplacementCommand;
+import io.jettygraceful.internal.handoff.ReplacementPriority;
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.handoff.SignalTrigger;
+import io.jettygraceful.internal.holder.ContainerHolder;
+import io.jettygraceful.internal.holder.HolderLink;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.InheritedEnvironment;
+import io.jettygraceful.internal.mavenplugin.PluginTokenFile;
+import io.jettygraceful.internal.mavenplugin.StopPortHandover;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
+import io.jettygraceful.internal.supervise.RestartListeners;
+import io.jettygraceful.internal.supervise.Supervisors;
 
 /**
  * Zero-downtime restart of a Jetty {@link Server}: a lifecycle bean that, when triggered (by a signal, SIGHUP by

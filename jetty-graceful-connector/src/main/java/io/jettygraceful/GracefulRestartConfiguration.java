@@ -7,6 +7,7 @@ import java.util.Locale;
 
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * Every setting of a zero-downtime restart, apart from the {@link GracefulRestart} bean that acts on them (as Jetty's

@@ -10,8 +10,8 @@ import java.util.EventListener;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.jettygraceful.os.FdDescription;
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -28,6 +28,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.EndPointTransfer;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.SelectorUpdates;
+import io.jettygraceful.internal.os.SocketAddresses;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * A drop-in {@link ServerConnector} that serves on a listening socket this process inherited (systemd socket
@@ -263,7 +270,7 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     public String getHost()
     {
         InheritedSocket socket = inherited;
-        return socket != null ? io.jettygraceful.os.SocketAddresses.host(socket.address().getAddress()) : super.getHost();
+        return socket != null ? io.jettygraceful.internal.os.SocketAddresses.host(socket.address().getAddress()) : super.getHost();
     }
 
     @Override

@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.jettygraceful.internal.drain.ConnectionDrain;
+import io.jettygraceful.internal.drain.DrainCustomizer;
 
 /**
  * The overlap's gradual move, against a real Jetty server on loopback: each connection keeps its keep-alive responses

@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import io.jettygraceful.InheritedSockets.Source;
-import io.jettygraceful.os.FakeOs;
-import io.jettygraceful.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -25,6 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 class InheritedSocketsTest
 {

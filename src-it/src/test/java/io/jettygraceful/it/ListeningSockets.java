@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
+import io.jettygraceful.internal.os.SocketAddresses;
 
 /**
  * The listening TCP sockets a process holds, without {@code ss} or {@code lsof}: the socket inodes of /proc/PID/fd
@@ -58,7 +59,7 @@ public final class ListeningSockets
     /** Same text as the example's /status: RFC 5952 IPv6 in brackets ({@code [::1]:8081}), as the library writes it. */
     static String hostPort(InetSocketAddress address)
     {
-        return io.jettygraceful.os.SocketAddresses.hostAndPort(address);
+        return io.jettygraceful.internal.os.SocketAddresses.hostAndPort(address);
     }
 
     /** @return inodes of the sockets open in {@code pid} */
