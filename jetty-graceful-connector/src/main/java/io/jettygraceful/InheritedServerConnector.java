@@ -391,6 +391,15 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
         setAccepting(false);
     }
 
+    /** @return {@code socketName}, else {@code port-<port>}, for a socket this process bound itself; null for an inherited one */
+    @Override
+    public String fdStoreName()
+    {
+        if (getInheritedSocket() != null || getAcceptFd() < 0)
+            return null;
+        return getSocketName() != null ? getSocketName() : "port-" + getLocalPort();
+    }
+
     @Override
     public boolean isPausedForTakeover()
     {

@@ -11,8 +11,6 @@ import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.internal.HttpConnection;
-import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.InheritedUnixDomainConnector;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
 
 /**
@@ -23,10 +21,10 @@ import io.jettygraceful.internal.inherit.HandedOverConnector;
  * class path: 1012 spread over a window after a handoff, 1001 at once on a real stop), and wait until no connection is left, counting those accepted but not yet registered with
  * a selector. Whatever is left at the deadline is for Jetty's graceful stop.
  *
- * <p>Only the server's {@link HandedOverConnector}s ({@link InheritedServerConnector}, {@link InheritedUnixDomainConnector}) are drained this way; other connectors (a LocalConnector used
+ * <p>Only the server's {@link HandedOverConnector}s ({@link io.jettygraceful.InheritedServerConnector}, {@link io.jettygraceful.InheritedUnixDomainConnector}) are drained this way; other connectors (a LocalConnector used
  * for warm-up, say) are left to the final graceful stop. This class closes no fd: stopping accepting closes each
  * connector's own accept dup, and {@link #resume} re-adopts the dup it kept (see
- * {@link InheritedServerConnector#stopAccepting()}).</p>
+ * {@link io.jettygraceful.InheritedServerConnector#stopAccepting()}).</p>
  */
 public final class ConnectionDrain
 {

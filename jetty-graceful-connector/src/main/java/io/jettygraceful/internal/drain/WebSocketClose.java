@@ -17,14 +17,13 @@ import org.eclipse.jetty.websocket.core.CoreSession;
 import org.eclipse.jetty.websocket.core.WebSocketConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 
 /**
  * The WebSocket part of a drain. A WebSocket connection has no {@code Connection: close} and never ends by itself: it
  * would stay with the draining process until the drain timeout and then die without a close frame (clients see 1006
  * and all reconnect at once). Instead each WebSocket session on the drained connectors is closed by the server with a
  * close frame: after a restart with <strong>1012 (Service Restart)</strong>, each at its own moment spread evenly over
- * the {@link GracefulRestart#setWebSocketCloseSpread close spread} (in a random order), so the replacement gets the
+ * the {@link io.jettygraceful.GracefulRestart#setWebSocketCloseSpread close spread} (in a random order), so the replacement gets the
  * reconnects over that window rather than at one instant; on a real stop with <strong>1001 (Going Away)</strong> at
  * once, as Jetty's own stop does.
  *

@@ -18,7 +18,6 @@ import java.util.stream.Stream;
 import io.jettygraceful.internal.os.Os;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 
 /**
  * Loads the classes a restart needs while the jars they come from are still the ones the JVM opened. The JDK reads a
@@ -99,7 +98,7 @@ public final class ClassPreloader
     static List<Source> restartPath()
     {
         return List.of(
-            new Source(GracefulRestart.class, "io/jettygraceful/"),
+            new Source(ClassPreloader.class, "io/jettygraceful/"),
             new Source(jnr.ffi.Pointer.class, "jnr/ffi/"),
             new Source(com.kenai.jffi.Invoker.class, "com/kenai/jffi/"),
             new Source(org.eclipse.jetty.server.Server.class, "org/eclipse/jetty/"),

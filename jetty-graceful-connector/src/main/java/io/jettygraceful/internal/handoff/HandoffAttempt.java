@@ -12,7 +12,6 @@ import io.jettygraceful.internal.os.OsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.jettygraceful.RestartOutcome;
-import io.jettygraceful.internal.holder.HolderLink;
 import io.jettygraceful.internal.protocol.ControlChannel;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
 
@@ -49,7 +48,7 @@ public final class HandoffAttempt
     }
 
     /**
-     * @param holderFd the container holder's channel ({@link HolderLink#passOnFd()}), passed to the child at the fd
+     * @param holderFd the container holder's channel ({@link io.jettygraceful.internal.holder.HolderLink#passOnFd()}), passed to the child at the fd
      *                 after the control socket ({@link HandoffProtocol#HOLDER_FD}), or -1 for none; stays owned by the caller
      */
     public HandoffAttempt(Os os, List<String> argv, Map<String, String> env, List<Integer> listenerFds, Duration readyTimeout, Duration killGrace,

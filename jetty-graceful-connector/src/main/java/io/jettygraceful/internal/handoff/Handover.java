@@ -11,7 +11,6 @@ import io.jettygraceful.internal.os.OsException;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.drain.ConnectionDrain;
 import io.jettygraceful.internal.drain.ConnectionMover;
@@ -19,7 +18,6 @@ import io.jettygraceful.internal.drain.DrainCustomizer;
 import io.jettygraceful.internal.holder.ContainerHolder;
 import io.jettygraceful.internal.holder.HolderLink;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 import io.jettygraceful.internal.supervise.RestartListeners;
 
 /**
@@ -37,7 +35,7 @@ public final class Handover
 {
     private static final Logger LOG = LoggerFactory.getLogger(Handover.class);
 
-    /** What the {@link GracefulRestart} that started the restart keeps track of. */
+    /** What the {@link io.jettygraceful.GracefulRestart} that started the restart keeps track of. */
     public interface Owner
     {
         /** The replacement died and this process serves again: count and remember {@code failure}. */
@@ -261,7 +259,7 @@ public final class Handover
      * The replacement died (see {@link #crashed}) after it had taken over, while this process still overlapped or
      * drained: take the listening sockets back and serve on, rather than leave nobody accepting. Supervisors are
      * pointed back at this process (the listeners' outcome: the PID file; under systemd this process never stopped
-     * being the main pid, see {@link HandoffProtocol}).
+     * being the main pid, see {@link io.jettygraceful.internal.protocol.HandoffProtocol}).
      *
      * @param stoppedAccepting whether the connectors had stopped accepting (the drain), or still accept (the overlap,
      *                         which has already undone its gradual move)

@@ -8,7 +8,6 @@ import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.ReadinessCheck;
@@ -18,7 +17,7 @@ import io.jettygraceful.internal.inherit.InheritedEnvironment;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
- * The replacement's half of a restart, as its {@link GracefulRestart} bean runs it ({@link HandoffProtocol}): from the
+ * The replacement's half of a restart, as its {@link io.jettygraceful.GracefulRestart} bean runs it ({@link HandoffProtocol}): from the
  * bean's start the handed-over connectors are paused, so that they accept nothing before the parent has committed;
  * once the server has started, the {@link TakeoverHandshake} runs on a thread of its own (readiness check,
  * {@code READY}, {@code GO}, {@code SERVING}, {@code DONE}).
@@ -65,7 +64,7 @@ public final class ReplacementTakeover
     /**
      * @return whether this JVM is a replacement whose parent has not yet said {@code GO} (and whose takeover has not
      * failed): a connector that starts now must not accept yet. A connector asks this itself when it starts, so a
-     * framework that starts its connectors late (after the {@link GracefulRestart} bean, as Spring Boot does) needs to
+     * framework that starts its connectors late (after the {@link io.jettygraceful.GracefulRestart} bean, as Spring Boot does) needs to
      * do nothing; the takeover resumes every connector still paused once {@code GO} came.
      */
     public static boolean awaitingGo()

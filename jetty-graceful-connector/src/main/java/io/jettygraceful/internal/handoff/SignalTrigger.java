@@ -113,7 +113,7 @@ public final class SignalTrigger
     {
         String other = otherSignal(signalName);
         return "Fix: start the JVM with SIG" + signalName + " not ignored (" + ("HUP".equals(signalName) ? "without nohup, " : "") + "without trap '' " +
-            signalName + "), or set the restart signal to " + other + " (jetty.graceful.restart.signal=" + other + ", GracefulRestart.setSignal(\"" + other + "\"))";
+            signalName + "), or set the restart signal to " + other + " (jetty.graceful.restart.signal=" + other + ", GracefulRestartConfiguration.setSignal(\"" + other + "\"))";
     }
 
     private static String otherSignal(String signalName)

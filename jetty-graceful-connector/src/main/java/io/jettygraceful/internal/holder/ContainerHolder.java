@@ -19,7 +19,6 @@ import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
@@ -59,7 +58,7 @@ public final class ContainerHolder implements HolderLink
         HandoffProtocol.LISTEN_PID, HandoffProtocol.LISTEN_FDS, HandoffProtocol.LISTEN_FDNAMES);
     private static final Duration PREFLIGHT_TIMEOUT = Duration.ofSeconds(20);
 
-    /** The values of {@link GracefulRestart#setHolder(String)}. */
+    /** The values of {@link io.jettygraceful.GracefulRestartConfiguration#setHolder(String)}. */
     public enum Mode
     {
         AUTO, ALWAYS, NEVER;

@@ -23,7 +23,6 @@ import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.InheritedSocket;
-import io.jettygraceful.InheritedSockets;
 
 /**
  * Turns an inherited fd into a {@link ServerSocketChannel} without JVM flags: it opens a placeholder channel of the
@@ -32,7 +31,7 @@ import io.jettygraceful.InheritedSockets;
  * callers report the address the kernel gives for the inherited socket instead.
  *
  * <p>Ownership: the returned channel owns its fd (a new reference to the inherited socket) and closing it closes
- * only that fd. The inherited fd itself is untouched and stays owned by {@link InheritedSockets}.</p>
+ * only that fd. The inherited fd itself is untouched and stays owned by {@link io.jettygraceful.InheritedSockets}.</p>
  */
 public final class ChannelAdopter
 {

@@ -3,16 +3,12 @@ package io.jettygraceful.internal.inherit;
 import java.io.IOException;
 
 import org.eclipse.jetty.server.Connector;
-import io.jettygraceful.GracefulRestart;
-import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.InheritedUnixDomainConnector;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
- * A connector whose listening socket {@link GracefulRestart} hands to the replacement on a restart, and which takes
- * part in the drain: {@link InheritedServerConnector} (TCP) and {@link InheritedUnixDomainConnector} (Unix-domain).
+ * A connector whose listening socket {@link io.jettygraceful.GracefulRestart} hands to the replacement on a restart, and which takes
+ * part in the drain: {@link io.jettygraceful.InheritedServerConnector} (TCP) and {@link io.jettygraceful.InheritedUnixDomainConnector} (Unix-domain).
  * Every such connector of the server is handed over, in the server's connector order (fds 3, 4, … of the
- * replacement, see {@link HandoffProtocol}); other connectors are not.
+ * replacement, see {@link io.jettygraceful.internal.protocol.HandoffProtocol}); other connectors are not.
  *
  * <p>Ownership: the fd returned by {@link #getAcceptFd()} stays the connector's; the restart only dups it into the
  * replacement.</p>
@@ -27,7 +23,7 @@ public interface HandedOverConnector extends Connector
 
     /**
      * @return the identity of the socket file this service owns for this socket, passed to the replacement so that
-     * it removes the file on a real stop ({@link HandoffProtocol#SOCKET_FILES}); {@code null} when there is none (TCP,
+     * it removes the file on a real stop ({@link io.jettygraceful.internal.protocol.HandoffProtocol#SOCKET_FILES}); {@code null} when there is none (TCP,
      * or a socket file systemd made)
      */
     default String getOwnedSocketFile()
@@ -50,6 +46,16 @@ public interface HandedOverConnector extends Connector
      * parent said {@code GO} pauses itself.
      */
     void pauseForTakeover();
+
+    /**
+     * @return the name under which this connector's listening socket goes to systemd's fd store, or {@code null} when it
+     * must not be stored: inherited (systemd has it already), not open, or a socket whose path outlives a restart by
+     * itself (Unix-domain)
+     */
+    default String fdStoreName()
+    {
+        return null;
+    }
 
     /** @return whether the connector was paused for a takeover and has not resumed since */
     boolean isPausedForTakeover();

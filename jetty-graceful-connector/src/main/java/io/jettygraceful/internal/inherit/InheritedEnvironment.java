@@ -7,9 +7,7 @@ import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
-import io.jettygraceful.internal.supervise.SystemdNotifier;
 
 /**
  * Keeps the socket-passing variables ({@code LISTEN_*}, {@code JETTY_GRACEFUL_*}) and {@code NOTIFY_SOCKET} away from
@@ -22,7 +20,7 @@ import io.jettygraceful.internal.supervise.SystemdNotifier;
  * reflection, which needs {@code --add-opens java.base/java.lang=ALL-UNNAMED} (or {@code Add-Opens: java.base/java.lang}
  * in an executable jar's manifest). Without the flag the JVM's map keeps them and one log line says so; they are
  * harmless anyway:
- * {@link InheritedSockets} in such a process ignores them, and systemd drops notifications from processes other
+ * {@link io.jettygraceful.InheritedSockets} in such a process ignores them, and systemd drops notifications from processes other
  * than the main one (the default {@code NotifyAccess=main}). The replacement's environment is built from
  * {@link #original()}, so it still gets what it needs.</p>
  */
@@ -108,7 +106,7 @@ public final class InheritedEnvironment
 
     static boolean isPassingVariable(String name)
     {
-        return name.equals(SystemdNotifier.NOTIFY_SOCKET) || name.equals(HandoffProtocol.LISTEN_PID) || name.equals(HandoffProtocol.LISTEN_FDS) ||
+        return name.equals(HandoffProtocol.NOTIFY_SOCKET) || name.equals(HandoffProtocol.LISTEN_PID) || name.equals(HandoffProtocol.LISTEN_FDS) ||
             name.equals(HandoffProtocol.LISTEN_FDNAMES) || name.startsWith(HandoffProtocol.PREFIX);
     }
 }

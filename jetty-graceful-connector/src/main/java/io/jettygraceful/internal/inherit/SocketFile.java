@@ -16,7 +16,6 @@ import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The file of a Unix-domain listening socket, seen from the service that bound it: the checks before binding, its
@@ -46,7 +45,7 @@ public final class SocketFile
                 ((Number)Files.getAttribute(path, "unix:ino", LinkOption.NOFOLLOW_LINKS)).longValue());
         }
 
-        /** @return {@code <device>,<inode>}, the form of {@link HandoffProtocol#SOCKET_FILES} */
+        /** @return {@code <device>,<inode>}, the form of {@link io.jettygraceful.internal.protocol.HandoffProtocol#SOCKET_FILES} */
         public String format()
         {
             return device + "," + inode;

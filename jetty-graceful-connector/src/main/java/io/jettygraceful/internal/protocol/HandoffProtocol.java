@@ -1,6 +1,5 @@
 package io.jettygraceful.internal.protocol;
 
-import io.jettygraceful.internal.inherit.HandedOverConnector;
 
 /**
  * The protocol between a running Jetty (the <em>parent</em>) and the replacement JVM it starts (the <em>child</em>).
@@ -10,7 +9,7 @@ import io.jettygraceful.internal.inherit.HandedOverConnector;
  * <ul>
  *   <li>0, 1, 2: inherited from the parent unchanged (logs stay attached to the same stdout/stderr).</li>
  *   <li>3 … 3+n-1: the n listening sockets (TCP or Unix-domain), in the order of the parent's
- *       {@link HandedOverConnector}s ({@code InheritedServerConnector}, {@code InheritedUnixDomainConnector})
+ *       {@link io.jettygraceful.internal.inherit.HandedOverConnector}s ({@code InheritedServerConnector}, {@code InheritedUnixDomainConnector})
  *       (systemd's {@code SD_LISTEN_FDS_START} layout). Each is a dup of the parent's listener: the same socket,
  *       so connections waiting in its accept queue are served by whichever process accepts them.</li>
  *   <li>3+n: the <em>control socket</em>, one end of a Unix stream socket pair the parent created.</li>
@@ -207,6 +206,9 @@ import io.jettygraceful.internal.inherit.HandedOverConnector;
  */
 public final class HandoffProtocol
 {
+    /** systemd's notify socket variable (see {@code SystemdNotifier}); hidden from the application's own child processes. */
+    public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
+
     /** systemd's first passed fd. */
     public static final int LISTEN_FDS_START = 3;
     public static final String LISTEN_PID = "LISTEN_PID";

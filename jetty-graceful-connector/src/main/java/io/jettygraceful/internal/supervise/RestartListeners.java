@@ -6,7 +6,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
@@ -14,9 +13,9 @@ import io.jettygraceful.internal.protocol.HandoffProtocol;
 /**
  * Tells the restart's phases to two groups of {@link RestartListener}s, in an order that matters to supervisors:
  * <ul>
- *   <li>the <em>supervisors</em> (the PID file, then systemd's notify socket), set up by {@link GracefulRestart} each
+ *   <li>the <em>supervisors</em> (the PID file, then systemd's notify socket), set up by {@link io.jettygraceful.GracefulRestart} each
  *       time it starts;</li>
- *   <li>the application's listeners, added through {@link GracefulRestart#addRestartListener}.</li>
+ *   <li>the application's listeners, added through {@link io.jettygraceful.GracefulRestart#addRestartListener}.</li>
  * </ul>
  * Every phase goes to the supervisors first, but {@link RestartListener#childReady} goes to the application first
  * and the supervisors last, so that the PID file names the replacement as the very last step before the replacement is

@@ -10,15 +10,13 @@ import java.util.function.Supplier;
 import io.jettygraceful.internal.os.Os;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.GracefulRestart;
-import io.jettygraceful.InheritedServerConnector;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
 
 /**
- * Who a {@link GracefulRestart} tells about its restarts besides its own listeners: the PID file, and systemd's
+ * Who a {@link io.jettygraceful.GracefulRestart} tells about its restarts besides its own listeners: the PID file, and systemd's
  * notify socket when the process runs under systemd ({@link SystemdNotifier}, with the fd store when it is wanted).
  * Chosen once at each start of the bean, from its settings and the environment the JVM was started with.
  */
@@ -84,11 +82,9 @@ public final class Supervisors
         Map<String, Integer> sockets = new LinkedHashMap<>();
         for (HandedOverConnector handedOver : connectors)
         {
-            // TCP listeners only; a Unix-domain socket's path outlives a restart by itself
-            if (!(handedOver instanceof InheritedServerConnector connector) || connector.getInheritedSocket() != null || connector.getAcceptFd() < 0)
-                continue;
-            String name = connector.getSocketName() != null ? connector.getSocketName() : "port-" + connector.getLocalPort();
-            sockets.putIfAbsent(name, connector.getAcceptFd());
+            String name = handedOver.fdStoreName();
+            if (name != null)
+                sockets.putIfAbsent(name, handedOver.getAcceptFd());
         }
         return sockets;
     }

@@ -36,7 +36,7 @@ import io.jettygraceful.internal.protocol.HandoffProtocol;
  */
 public final class SystemdNotifier implements RestartListener
 {
-    public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
+    public static final String NOTIFY_SOCKET = HandoffProtocol.NOTIFY_SOCKET;
     /** Set by systemd 254+ to {@code FileDescriptorStoreMax=} when that is above 0. */
     public static final String FDSTORE = "FDSTORE";
     private static final Logger LOG = LoggerFactory.getLogger(SystemdNotifier.class);
