@@ -9,18 +9,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.jettygraceful.internal.os.Os;
-import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.util.annotation.ManagedAttribute;
-import org.eclipse.jetty.util.annotation.ManagedObject;
-import org.eclipse.jetty.util.annotation.ManagedOperation;
-import org.eclipse.jetty.util.annotation.Name;
-import org.eclipse.jetty.util.component.ContainerLifeCycle;
-import org.eclipse.jetty.util.component.LifeCycle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.internal.drain.ConnectionDrain;
 import io.jettygraceful.internal.drain.ConnectionMover;
 import io.jettygraceful.internal.drain.DrainCustomizer;
@@ -37,9 +25,21 @@ import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
 import io.jettygraceful.internal.mavenplugin.PluginTokenFile;
 import io.jettygraceful.internal.mavenplugin.StopPortHandover;
+import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
 import io.jettygraceful.internal.supervise.RestartListeners;
 import io.jettygraceful.internal.supervise.Supervisors;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.annotation.ManagedAttribute;
+import org.eclipse.jetty.util.annotation.ManagedObject;
+import org.eclipse.jetty.util.annotation.ManagedOperation;
+import org.eclipse.jetty.util.annotation.Name;
+import org.eclipse.jetty.util.component.ContainerLifeCycle;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Zero-downtime restart of a Jetty {@link Server}: a lifecycle bean that, when triggered (by a signal, SIGHUP by

@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.util.annotation.ManagedAttribute;
 import org.eclipse.jetty.util.annotation.ManagedObject;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * Every setting of a zero-downtime restart, apart from the {@link GracefulRestart} bean that acts on them (as Jetty's

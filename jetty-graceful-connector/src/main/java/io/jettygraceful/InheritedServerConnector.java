@@ -10,13 +10,20 @@ import java.util.EventListener;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.EndPointTransfer;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.SelectorUpdates;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.SocketAddresses;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
-import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
@@ -28,13 +35,6 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.handoff.ReplacementTakeover;
-import io.jettygraceful.internal.inherit.ChannelAdopter;
-import io.jettygraceful.internal.inherit.EndPointTransfer;
-import io.jettygraceful.internal.inherit.HandedOverConnector;
-import io.jettygraceful.internal.inherit.SelectorUpdates;
-import io.jettygraceful.internal.os.SocketAddresses;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * A drop-in {@link ServerConnector} that serves on a listening socket this process inherited (systemd socket

@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.jettygraceful.internal.os.FdDescription;
-import io.jettygraceful.internal.os.FdDescription.SocketInfo;
-import io.jettygraceful.internal.os.Os;
-import io.jettygraceful.internal.os.OsException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
 import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The registry of listening sockets this process inherited: from systemd socket activation ({@code LISTEN_FDS},

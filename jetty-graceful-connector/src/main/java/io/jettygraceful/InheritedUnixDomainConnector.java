@@ -12,7 +12,13 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.SelectorUpdates;
+import io.jettygraceful.internal.inherit.SocketFile;
 import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
@@ -28,12 +34,6 @@ import org.eclipse.jetty.util.annotation.ManagedObject;
 import org.eclipse.jetty.util.annotation.Name;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.handoff.ReplacementTakeover;
-import io.jettygraceful.internal.inherit.ChannelAdopter;
-import io.jettygraceful.internal.inherit.HandedOverConnector;
-import io.jettygraceful.internal.inherit.SelectorUpdates;
-import io.jettygraceful.internal.inherit.SocketFile;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * A connector for a Unix-domain listening socket that is handed over on restart: it adopts an inherited Unix-domain

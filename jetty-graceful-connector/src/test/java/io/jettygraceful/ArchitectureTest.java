@@ -34,7 +34,7 @@ class ArchitectureTest
     /** The beans users write; internals get what they need from them as arguments. */
     private static final Set<String> API_BEANS = Set.of("GracefulRestart", "InheritedServerConnector", "InheritedUnixDomainConnector", "WarmUpReadinessCheck");
     /** The one class that may import a Jetty {@code internal} package (see its javadoc and its test). */
-    static final Set<String> JETTY_INTERNALS_HOLDERS = Set.of("ConnectionDrain");
+    static final Set<String> JETTY_INTERNALS_HOLDERS = Set.of("EndPointTransfer");
     private static final Pattern IMPORT = Pattern.compile("^import (?:static )?([\\w.]+?)(?:\\.\\*)?;", Pattern.MULTILINE);
 
     @Test

@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.internal.drain.DrainCustomizer;
+import io.jettygraceful.internal.handoff.Handover;
+import io.jettygraceful.internal.handoff.SignalTrigger;
 import io.jettygraceful.internal.os.FakeOs;
 import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.server.ConnectionFactory;
@@ -34,9 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.internal.drain.DrainCustomizer;
-import io.jettygraceful.internal.handoff.Handover;
-import io.jettygraceful.internal.handoff.SignalTrigger;
 
 /**
  * {@link GracefulRestart} in this JVM with real Jetty servers on 127.0.0.1:0. A restart that got past its refusals

@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.internal.drain.ConnectionDrain;
+import io.jettygraceful.internal.drain.DrainCustomizer;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -30,8 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.internal.drain.ConnectionDrain;
-import io.jettygraceful.internal.drain.DrainCustomizer;
 
 /**
  * The overlap's gradual move, against a real Jetty server on loopback: each connection keeps its keep-alive responses

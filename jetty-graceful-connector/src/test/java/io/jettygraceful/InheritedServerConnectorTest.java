@@ -5,8 +5,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;

@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.jettygraceful.internal.inherit.SocketFile;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.Content;
@@ -31,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.internal.inherit.SocketFile;
 
 /**
  * {@link InheritedUnixDomainConnector} in this JVM, which inherited nothing: it binds its path, serves HTTP on it,

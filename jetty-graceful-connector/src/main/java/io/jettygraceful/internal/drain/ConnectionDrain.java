@@ -4,14 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
+import io.jettygraceful.internal.inherit.EndPointTransfer;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.IdleTimeout;
 import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.internal.HttpConnection;
-import io.jettygraceful.internal.inherit.HandedOverConnector;
 
 /**
  * The overlap of a handover ({@link #overlap}), and the gentle first phase of every drain (after a handoff, and on a real stop): stop accepting without losing a
@@ -157,11 +157,10 @@ public final class ConnectionDrain
             Connection connection = endPoint.getConnection();
             if (connection instanceof SslConnection tls)
                 connection = tls.getSslEndPoint().getConnection();
-            if (connection instanceof HttpConnection http &&
-                endPoint instanceof IdleTimeout idle && idle.getIdleFor() >= IDLE_CLOSE_MILLIS &&
-                http.getHttpChannel().getRequest() == null && http.isRequestBufferEmpty())
+            if (EndPointTransfer.isHttp1BetweenRequests(connection) &&
+                endPoint instanceof IdleTimeout idle && idle.getIdleFor() >= IDLE_CLOSE_MILLIS)
             {
-                http.getEndPoint().close();
+                connection.getEndPoint().close();
                 closed++;
             }
         }

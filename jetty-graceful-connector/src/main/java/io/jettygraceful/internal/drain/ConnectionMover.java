@@ -9,16 +9,16 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.EndPointTransfer;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.inherit.ChannelAdopter;
-import io.jettygraceful.internal.inherit.EndPointTransfer;
-import io.jettygraceful.internal.inherit.HandedOverConnector;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The replaced process's side of moving connections ({@link HandoffProtocol}, "Moving connections"): each
@@ -40,8 +40,8 @@ import io.jettygraceful.internal.protocol.HandoffProtocol;
 public final class ConnectionMover implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionMover.class);
-    public static final String MOVE = "MOVE";
-    public static final String ADOPTED = "ADOPTED";
+    public static final String MOVE = HandoffProtocol.MOVE;
+    public static final String ADOPTED = HandoffProtocol.ADOPTED;
     private static final long ANSWER_TIMEOUT_SECONDS = 10;
 
     private final Os os;

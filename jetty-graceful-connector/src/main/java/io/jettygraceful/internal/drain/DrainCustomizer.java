@@ -2,13 +2,13 @@ package io.jettygraceful.internal.drain;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import io.jettygraceful.internal.inherit.EndPointTransfer;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
-import io.jettygraceful.internal.inherit.EndPointTransfer;
 
 /**
  * Counts the requests in flight, and while a replaced process drains, answers every HTTP/1 request with

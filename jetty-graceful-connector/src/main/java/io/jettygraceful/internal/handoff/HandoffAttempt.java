@@ -7,13 +7,13 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.protocol.ControlChannel;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One restart attempt, parent side: spawn the replacement with the listeners and a control socket, wait for its

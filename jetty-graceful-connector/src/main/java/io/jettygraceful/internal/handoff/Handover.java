@@ -6,11 +6,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.jettygraceful.ExitStatus;
-import io.jettygraceful.internal.os.Os;
-import io.jettygraceful.internal.os.OsException;
-import org.eclipse.jetty.server.Server;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.drain.ConnectionDrain;
 import io.jettygraceful.internal.drain.ConnectionMover;
@@ -18,7 +13,12 @@ import io.jettygraceful.internal.drain.DrainCustomizer;
 import io.jettygraceful.internal.holder.ContainerHolder;
 import io.jettygraceful.internal.holder.HolderLink;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.supervise.RestartListeners;
+import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replaced process's side of a restart, from the moment its replacement has taken over ({@code SERVING}, then

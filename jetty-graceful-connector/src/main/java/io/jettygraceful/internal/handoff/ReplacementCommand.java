@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
 import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
 

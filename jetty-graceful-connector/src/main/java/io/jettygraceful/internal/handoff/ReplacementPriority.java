@@ -8,9 +8,9 @@ import java.util.stream.Stream;
 
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The replacement's lower CPU priority while it starts, so that the process still serving keeps the CPU it needs: a

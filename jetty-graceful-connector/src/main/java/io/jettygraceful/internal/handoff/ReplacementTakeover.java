@@ -4,17 +4,17 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
-import io.jettygraceful.internal.os.Os;
-import org.eclipse.jetty.server.Server;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.InheritedSocketException;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.internal.inherit.ConnectionReceiver;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
+import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.eclipse.jetty.server.Server;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replacement's half of a restart, as its {@link io.jettygraceful.GracefulRestart} bean runs it ({@link HandoffProtocol}): from the

@@ -3,15 +3,15 @@ package io.jettygraceful.internal.handoff;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.ReadinessCheck;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.ControlChannel;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.server.Server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.ReadinessCheck;
-import io.jettygraceful.internal.inherit.HandedOverConnector;
-import io.jettygraceful.internal.protocol.ControlChannel;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The replacement's side of {@link HandoffProtocol}: once the server has started (connectors open but paused), run

@@ -15,13 +15,13 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import io.jettygraceful.ExitStatus;
-import io.jettygraceful.internal.os.Os;
-import io.jettygraceful.internal.os.OsException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The first process of a container, when it must not exit: PID 1 of its PID namespace (whose exit makes the kernel

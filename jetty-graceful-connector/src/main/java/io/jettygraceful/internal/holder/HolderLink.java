@@ -4,10 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
-import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**

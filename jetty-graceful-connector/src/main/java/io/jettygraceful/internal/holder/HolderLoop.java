@@ -2,8 +2,8 @@ package io.jettygraceful.internal.holder;
 
 import java.nio.charset.StandardCharsets;
 
-import io.jettygraceful.internal.os.ChildExit;
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.internal.os.ChildExit;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.protocol.HandoffProtocol;

@@ -9,6 +9,8 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,13 +18,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
+import io.jettygraceful.InheritedSocket;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
-import io.jettygraceful.InheritedSocket;
 
 /**
  * Turns an inherited fd into a {@link ServerSocketChannel} without JVM flags: it opens a placeholder channel of the

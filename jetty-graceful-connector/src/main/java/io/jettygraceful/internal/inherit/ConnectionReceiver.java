@@ -10,12 +10,10 @@ import java.util.function.Supplier;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.internal.drain.ConnectionMover;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The replacement's side of moving connections ({@link HandoffProtocol}, "Moving connections"): on a thread of its own,
@@ -112,7 +110,7 @@ public final class ConnectionReceiver
     {
         int[] fds = message.fds();
         String[] words = new String(message.payload(), StandardCharsets.US_ASCII).trim().split(" ");
-        if (words.length < 2 || !words[0].equals(ConnectionMover.MOVE))
+        if (words.length < 2 || !words[0].equals(HandoffProtocol.MOVE))
         {
             Arrays.stream(fds).forEach(os::close);
             return null;
@@ -125,7 +123,7 @@ public final class ConnectionReceiver
             LOG.warn("Moving connections: message {} carried {} of {} fd(s){}: refusing it whole", words[1], fds.length, count,
                 message.fdsTruncated() ? " (MSG_CTRUNC: this process is at its fd limit)" : "");
             Arrays.stream(fds).forEach(os::close);
-            return ConnectionMover.ADOPTED + " " + words[1] + " " + new String(flags);
+            return HandoffProtocol.ADOPTED + " " + words[1] + " " + new String(flags);
         }
         List<HandedOverConnector> all = connectors.get();
         List<Integer> received = new ArrayList<>();
@@ -170,7 +168,7 @@ public final class ConnectionReceiver
                 os.close(fds[i]);
             }
         }
-        return ConnectionMover.ADOPTED + " " + words[1] + " " + new String(flags);
+        return HandoffProtocol.ADOPTED + " " + words[1] + " " + new String(flags);
     }
 
     /** @return the running plain HTTP/1.1 connector serving listener {@code index} ({@code 3+index}), or null */
@@ -187,9 +185,9 @@ public final class ConnectionReceiver
         }
         for (HandedOverConnector connector : connectors)
         {
-            if (connector instanceof InheritedServerConnector inherited && inherited.getInheritedFd() == fd && inherited.isRunning() &&
-                EndPointTransfer.movesConnections(inherited))
-                return inherited;
+            if (connector instanceof ServerConnector serverConnector && connector.getInheritedFd() == fd && serverConnector.isRunning() &&
+                EndPointTransfer.movesConnections(serverConnector))
+                return serverConnector;
         }
         return null;
     }

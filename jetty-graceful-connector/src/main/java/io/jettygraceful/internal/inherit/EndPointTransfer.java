@@ -26,11 +26,10 @@ import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The one place that reaches into Jetty's selector and endpoint internals to move an established HTTP/1.1 connection
- * from one process to another without closing its socket (see {@link HandoffProtocol}, "Moving connections").
+ * from one process to another without closing its socket (see {@link io.jettygraceful.internal.protocol.HandoffProtocol}, "Moving connections").
  * {@code EndPointTransferTest} fails when a Jetty upgrade changes what this relies on.
  *
  * <p>Jetty has no API to take an endpoint out of its selector alive: cancelling its key makes the endpoint's next key
@@ -77,6 +76,15 @@ public final class EndPointTransfer
     {
         ConnectionFactory first = connector.getDefaultConnectionFactory();
         return first instanceof HttpConnectionFactory && connector.getConnectionFactory(SslConnectionFactory.class) == null;
+    }
+
+    /**
+     * @return whether {@code connection} is Jetty's HTTP/1 connection (plain, or the one inside TLS) between two
+     * requests: none in progress and nothing buffered unread, so closing it loses nothing (the drain's idle close)
+     */
+    public static boolean isHttp1BetweenRequests(Connection connection)
+    {
+        return connection instanceof HttpConnection http && http.getHttpChannel().getRequest() == null && http.isRequestBufferEmpty();
     }
 
     /**

@@ -15,6 +15,9 @@ import org.eclipse.jetty.server.Connector;
  */
 public interface HandedOverConnector extends Connector
 {
+    /** @return the inherited fd this connector adopted, or -1 when it bound its own socket */
+    int getInheritedFd();
+
     /** @return the fd of the open listening socket, to be handed over; -1 when closed (the connector is then skipped) */
     int getAcceptFd();
 

@@ -5,9 +5,9 @@ import java.util.Map;
 
 import io.jettygraceful.internal.os.Os;
 import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * Keeps the socket-passing variables ({@code LISTEN_*}, {@code JETTY_GRACEFUL_*}) and {@code NOTIFY_SOCKET} away from

@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.jettygraceful.InheritedSocketException;
+import io.jettygraceful.InheritedSockets;
+import io.jettygraceful.internal.handoff.ReplacementCommand;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.InheritedSocketException;
-import io.jettygraceful.InheritedSockets;
-import io.jettygraceful.internal.handoff.ReplacementCommand;
 
 /**
  * jetty-maven-plugin's "started" token file, which each generation creates anew. The plugin starts its forked JVMs

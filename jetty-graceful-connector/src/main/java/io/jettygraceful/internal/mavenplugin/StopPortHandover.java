@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.InheritedSocketException;
+import io.jettygraceful.InheritedSockets;
+import io.jettygraceful.RestartListener;
+import io.jettygraceful.RestartOutcome;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ShutdownService;
 import org.eclipse.jetty.util.component.AbstractLifeCycle;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.jettygraceful.InheritedSocketException;
-import io.jettygraceful.InheritedSockets;
-import io.jettygraceful.RestartListener;
-import io.jettygraceful.RestartOutcome;
 
 /**
  * Moves Jetty's stop port ({@link ShutdownService}: what jetty-maven-plugin's {@code jetty:stop} and jetty-home's

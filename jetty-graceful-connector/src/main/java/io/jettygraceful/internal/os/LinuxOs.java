@@ -17,12 +17,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
+import io.jettygraceful.ExitStatus;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.byref.IntByReference;
-import io.jettygraceful.ExitStatus;
 
 /**
  * {@link Os} for Linux (glibc or musl, x86_64 and aarch64: the constants below are the same on both), through

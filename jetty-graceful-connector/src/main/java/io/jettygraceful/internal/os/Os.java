@@ -3,6 +3,7 @@ package io.jettygraceful.internal.os;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import io.jettygraceful.ExitStatus;
 
 /**

@@ -208,6 +208,10 @@ public final class HandoffProtocol
 {
     /** systemd's notify socket variable (see {@code SystemdNotifier}); hidden from the application's own child processes. */
     public static final String NOTIFY_SOCKET = "NOTIFY_SOCKET";
+    /** On the connections channel, parent to child: {@code MOVE <id> <listener index>...} with the fds attached ("Moving connections"). */
+    public static final String MOVE = "MOVE";
+    /** On the connections channel, child to parent: {@code ADOPTED <id> <flags>}, one flag per fd of that {@code MOVE}. */
+    public static final String ADOPTED = "ADOPTED";
 
     /** systemd's first passed fd. */
     public static final int LISTEN_FDS_START = 3;

@@ -10,11 +10,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.InvalidSettingException;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the serving process's pid in a file, for supervisors that watch one, across restarts.

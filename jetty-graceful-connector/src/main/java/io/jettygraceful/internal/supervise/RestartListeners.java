@@ -4,11 +4,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells the restart's phases to two groups of {@link RestartListener}s, in an order that matters to supervisors:
@@ -19,7 +18,7 @@ import io.jettygraceful.internal.protocol.HandoffProtocol;
  * </ul>
  * Every phase goes to the supervisors first, but {@link RestartListener#childReady} goes to the application first
  * and the supervisors last, so that the PID file names the replacement as the very last step before the replacement is
- * told it is the main process (systemd follows that file, not {@code MAINPID=}: {@link HandoffProtocol}, "Under systemd"). A listener that throws is logged and skipped; the others still hear of the phase.
+ * told it is the main process (systemd follows that file, not {@code MAINPID=}: {@link io.jettygraceful.internal.protocol.HandoffProtocol}, "Under systemd"). A listener that throws is logged and skipped; the others still hear of the phase.
  */
 public final class RestartListeners
 {

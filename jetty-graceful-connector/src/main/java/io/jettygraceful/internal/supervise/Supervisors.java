@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import io.jettygraceful.internal.os.Os;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.internal.inherit.HandedOverConnector;
 import io.jettygraceful.internal.inherit.InheritedEnvironment;
+import io.jettygraceful.internal.os.Os;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Who a {@link io.jettygraceful.GracefulRestart} tells about its restarts besides its own listeners: the PID file, and systemd's

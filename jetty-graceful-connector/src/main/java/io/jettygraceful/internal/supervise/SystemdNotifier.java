@@ -4,13 +4,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
 
-import io.jettygraceful.internal.os.Os;
-import io.jettygraceful.internal.os.OsException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.jettygraceful.RestartListener;
 import io.jettygraceful.RestartOutcome;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.protocol.HandoffProtocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Speaks systemd's notify protocol ({@code Type=notify}, {@code Type=notify-reload}, {@code sd_notify}) through the

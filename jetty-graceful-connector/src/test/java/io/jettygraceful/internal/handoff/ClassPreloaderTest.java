@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.jettygraceful.GracefulRestart;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.GracefulRestart;
 
 class ClassPreloaderTest
 {

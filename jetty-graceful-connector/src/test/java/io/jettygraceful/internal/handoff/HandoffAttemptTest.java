@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.os.FakeOs;
 import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -18,8 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.RestartOutcome;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The parent side of {@link HandoffProtocol} against {@link FakeOs}: the child is a script that answers the parent's

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.ReadinessCheck;
 import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.Test;
 
@@ -13,9 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.ReadinessCheck;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * The child side of {@link HandoffProtocol} against {@link FakeOs}: the parent is a script answering the child's

@@ -4,7 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.GracefulRestart;
+import io.jettygraceful.InheritedSockets;
 import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,9 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.GracefulRestart;
-import io.jettygraceful.InheritedSockets;
-import io.jettygraceful.internal.protocol.HandoffProtocol;
 
 /**
  * Who holds the container ({@link ContainerHolder#forFirstProcess}), what a holder learns from the holder channel

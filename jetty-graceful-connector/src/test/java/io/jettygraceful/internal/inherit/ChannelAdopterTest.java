@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.jettygraceful.InheritedSocket;
+import io.jettygraceful.NetTesting;
 import io.jettygraceful.internal.os.FdDescription;
 import io.jettygraceful.internal.os.Os;
 import org.junit.jupiter.api.AfterEach;
@@ -26,8 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import io.jettygraceful.InheritedSocket;
-import io.jettygraceful.NetTesting;
 
 /** {@link ChannelAdopter} in-process: a listener of this JVM stands in for an inherited fd. */
 class ChannelAdopterTest

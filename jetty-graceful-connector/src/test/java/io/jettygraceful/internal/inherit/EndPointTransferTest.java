@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import io.jettygraceful.InheritedServerConnector;
+import io.jettygraceful.NetTesting;
 import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -30,8 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
-import io.jettygraceful.InheritedServerConnector;
-import io.jettygraceful.NetTesting;
 
 /**
  * What {@link EndPointTransfer} relies on in Jetty's selector and endpoint internals, end to end in one JVM: a keep-alive

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
-import io.jettygraceful.internal.os.FdDescription.SocketInfo;
 import io.jettygraceful.ExitStatus;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
 
 /**
  * A test {@link Os}: tests declare what each fd is, and script processes and control-socket traffic. Every call is

@@ -25,6 +25,7 @@ import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.jettygraceful.ExitStatus;
 import io.jettygraceful.internal.os.FdDescription.SocketInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import io.jettygraceful.ExitStatus;
 
 /** {@link LinuxOs} against the real kernel. Every child spawned here is reaped, also when a test fails. */
 class LinuxOsTest

@@ -2,12 +2,12 @@ package io.jettygraceful.internal.protocol;
 
 import java.util.concurrent.TimeUnit;
 
+import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.os.OsException;
 import io.jettygraceful.internal.protocol.ControlChannel.EndOfStream;
 import io.jettygraceful.internal.protocol.ControlChannel.Line;
 import io.jettygraceful.internal.protocol.ControlChannel.Received;
 import io.jettygraceful.internal.protocol.ControlChannel.TimedOut;
-import io.jettygraceful.internal.os.FakeOs;
-import io.jettygraceful.internal.os.OsException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

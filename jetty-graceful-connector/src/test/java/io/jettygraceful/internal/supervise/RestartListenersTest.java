@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import io.jettygraceful.RestartListener;
+import io.jettygraceful.RestartOutcome;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import io.jettygraceful.RestartListener;
-import io.jettygraceful.RestartOutcome;
 
 class RestartListenersTest
 {

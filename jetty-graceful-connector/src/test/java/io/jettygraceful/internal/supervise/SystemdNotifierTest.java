@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.jettygraceful.RestartOutcome;
 import io.jettygraceful.internal.os.FakeOs;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import io.jettygraceful.RestartOutcome;
 
 /** {@link SystemdNotifier}'s datagrams, as {@link FakeOs} records them ({@code "address payload"}). */
 class SystemdNotifierTest
