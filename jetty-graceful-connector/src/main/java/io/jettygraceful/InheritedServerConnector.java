@@ -10,13 +10,20 @@ import java.util.EventListener;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.jettygraceful.os.FdDescription;
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.EndPointTransfer;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.SelectorUpdates;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.SocketAddresses;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;
-import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.io.SelectorManager;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
@@ -263,7 +270,7 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     public String getHost()
     {
         InheritedSocket socket = inherited;
-        return socket != null ? io.jettygraceful.os.SocketAddresses.host(socket.address().getAddress()) : super.getHost();
+        return socket != null ? io.jettygraceful.internal.os.SocketAddresses.host(socket.address().getAddress()) : super.getHost();
     }
 
     @Override
@@ -382,6 +389,15 @@ public class InheritedServerConnector extends ServerConnector implements HandedO
     {
         pausedForTakeover = true;
         setAccepting(false);
+    }
+
+    /** @return {@code socketName}, else {@code port-<port>}, for a socket this process bound itself; null for an inherited one */
+    @Override
+    public String fdStoreName()
+    {
+        if (getInheritedSocket() != null || getAcceptFd() < 0)
+            return null;
+        return getSocketName() != null ? getSocketName() : "port-" + getLocalPort();
     }
 
     @Override

@@ -2,7 +2,7 @@ package io.jettygraceful;
 
 import java.net.InetSocketAddress;
 
-import io.jettygraceful.os.SocketAddresses;
+import io.jettygraceful.internal.os.SocketAddresses;
 
 /**
  * One listening socket this process inherited, as validated by {@link InheritedSockets}: an IPv4 or IPv6 TCP socket

@@ -7,10 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import io.jettygraceful.os.FdDescription;
-import io.jettygraceful.os.FdDescription.SocketInfo;
-import io.jettygraceful.os.Os;
-import io.jettygraceful.os.OsException;
+import io.jettygraceful.internal.inherit.InheritedEnvironment;
+import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.os.OsException;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

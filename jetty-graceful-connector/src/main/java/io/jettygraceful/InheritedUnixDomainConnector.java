@@ -12,7 +12,13 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.handoff.ReplacementTakeover;
+import io.jettygraceful.internal.inherit.ChannelAdopter;
+import io.jettygraceful.internal.inherit.HandedOverConnector;
+import io.jettygraceful.internal.inherit.SelectorUpdates;
+import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.Os;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.ManagedSelector;

@@ -1,5 +1,7 @@
 package io.jettygraceful;
 
+import io.jettygraceful.internal.protocol.HandoffProtocol;
+
 /**
  * Hooks into the restart's phases, for supervisors (systemd notify, PID file) and for applications. Methods are
  * called on the restart thread, in the order of the phases; exceptions are logged and otherwise ignored: by the time

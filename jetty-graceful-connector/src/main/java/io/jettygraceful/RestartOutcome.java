@@ -2,7 +2,7 @@ package io.jettygraceful;
 
 import java.time.Duration;
 
-import io.jettygraceful.os.ExitStatus;
+import io.jettygraceful.ExitStatus;
 
 /**
  * How one restart ended, as returned by {@link GracefulRestart#restart()}.
@@ -15,12 +15,12 @@ import io.jettygraceful.os.ExitStatus;
  */
 public record RestartOutcome(boolean succeeded, int childPid, String reason, Duration handoffTime, ExitStatus childExit)
 {
-    static RestartOutcome success(int childPid, Duration handoffTime)
+    public static RestartOutcome success(int childPid, Duration handoffTime)
     {
         return new RestartOutcome(true, childPid, null, handoffTime, null);
     }
 
-    static RestartOutcome failure(int childPid, String reason, Duration handoffTime, ExitStatus childExit)
+    public static RestartOutcome failure(int childPid, String reason, Duration handoffTime, ExitStatus childExit)
     {
         return new RestartOutcome(false, childPid, reason, handoffTime, childExit);
     }

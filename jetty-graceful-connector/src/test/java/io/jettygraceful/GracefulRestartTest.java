@@ -7,8 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import io.jettygraceful.os.FakeOs;
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.drain.DrainCustomizer;
+import io.jettygraceful.internal.handoff.Handover;
+import io.jettygraceful.internal.handoff.SignalTrigger;
+import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
@@ -374,12 +377,12 @@ class GracefulRestartTest
     @Test
     void onlyADeadReplacementIsTakenBackNotOneStoppedOnPurpose()
     {
-        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(-1, 9)), "SIGKILL");
-        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(-1, 11)), "SIGSEGV");
-        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(1, 0)), "error exit");
-        assertTrue(Handover.crashed(new io.jettygraceful.os.ExitStatus(134, 0)), "abort via the JVM");
+        assertTrue(Handover.crashed(new io.jettygraceful.ExitStatus(-1, 9)), "SIGKILL");
+        assertTrue(Handover.crashed(new io.jettygraceful.ExitStatus(-1, 11)), "SIGSEGV");
+        assertTrue(Handover.crashed(new io.jettygraceful.ExitStatus(1, 0)), "error exit");
+        assertTrue(Handover.crashed(new io.jettygraceful.ExitStatus(134, 0)), "abort via the JVM");
         for (int clean : new int[] {0, 129, 130, 143})
-            assertFalse(Handover.crashed(new io.jettygraceful.os.ExitStatus(clean, 0)), "exit " + clean + " is a stop on purpose");
+            assertFalse(Handover.crashed(new io.jettygraceful.ExitStatus(clean, 0)), "exit " + clean + " is a stop on purpose");
     }
 
     @Test

@@ -5,9 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.jettygraceful.os.FdDescription;
-import io.jettygraceful.os.FdDescription.SocketInfo;
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;

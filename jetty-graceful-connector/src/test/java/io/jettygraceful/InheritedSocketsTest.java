@@ -11,8 +11,11 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import io.jettygraceful.InheritedSockets.Source;
-import io.jettygraceful.os.FakeOs;
-import io.jettygraceful.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.FakeOs;
+import io.jettygraceful.internal.os.FdDescription.SocketInfo;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.protocol.HandoffProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;

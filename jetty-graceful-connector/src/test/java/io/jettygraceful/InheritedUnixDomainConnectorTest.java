@@ -13,8 +13,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.jettygraceful.os.FdDescription;
-import io.jettygraceful.os.Os;
+import io.jettygraceful.internal.inherit.SocketFile;
+import io.jettygraceful.internal.os.FdDescription;
+import io.jettygraceful.internal.os.Os;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;

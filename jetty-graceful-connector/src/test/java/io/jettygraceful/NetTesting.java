@@ -16,16 +16,16 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Small network helpers shared by the connector tests. */
-final class NetTesting
+public final class NetTesting
 {
-    static final int TIMEOUT_MS = 10_000;
+    public static final int TIMEOUT_MS = 10_000;
 
     private NetTesting()
     {
     }
 
     /** @return whether this machine can bind a TCP socket on ::1 */
-    static boolean ipv6LoopbackAvailable()
+    public static boolean ipv6LoopbackAvailable()
     {
         try (ServerSocketChannel probe = ServerSocketChannel.open(StandardProtocolFamily.INET6))
         {
@@ -39,7 +39,7 @@ final class NetTesting
     }
 
     /** Accepts one connection, waiting for it with a selector; fails the test after {@link #TIMEOUT_MS}. */
-    static SocketChannel acceptWithin(ServerSocketChannel channel) throws IOException
+    public static SocketChannel acceptWithin(ServerSocketChannel channel) throws IOException
     {
         boolean blocking = channel.isBlocking();
         channel.configureBlocking(false);

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
+import io.jettygraceful.internal.os.Os;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,7 +112,7 @@ class InheritedSocketErrorsTest
             .wrapper(ExampleProcess.systemdSocketActivate(List.of(socket.toString()), List.of("http"), "--datagram")));
         process.awaitLog("Listening on " + Pattern.quote(socket.toString()), EXIT);
         // The JDK has no Unix datagram channel on 17: the library's OS seam sends one (as for sd_notify); it execs the JVM.
-        io.jettygraceful.os.Os.current().sendDatagram(socket.toString(), new byte[] {1});
+        io.jettygraceful.internal.os.Os.current().sendDatagram(socket.toString(), new byte[] {1});
         assertRefused(process, Pattern.quote("fd 3 ('http'), inherited socket 1 of LISTEN_FDS=1, is a Unix-domain datagram socket on " + socket + ", not a stream socket."));
         Files.deleteIfExists(socket);
     }

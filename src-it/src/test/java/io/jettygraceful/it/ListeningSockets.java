@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import io.jettygraceful.internal.os.SocketAddresses;
+
 /**
  * The listening TCP sockets a process holds, without {@code ss} or {@code lsof}: the socket inodes of /proc/PID/fd
  * matched against the LISTEN (state 0A) rows of /proc/PID/net/tcp and tcp6 (the process's own network namespace).
@@ -58,7 +60,7 @@ public final class ListeningSockets
     /** Same text as the example's /status: RFC 5952 IPv6 in brackets ({@code [::1]:8081}), as the library writes it. */
     static String hostPort(InetSocketAddress address)
     {
-        return io.jettygraceful.os.SocketAddresses.hostAndPort(address);
+        return io.jettygraceful.internal.os.SocketAddresses.hostAndPort(address);
     }
 
     /** @return inodes of the sockets open in {@code pid} */

@@ -98,7 +98,7 @@ class ContainerTest
             {
                 for (long member : namespace.members())
                 {
-                    if (Procs.cmdline(member).contains("io.jettygraceful.HolderMain"))
+                    if (Procs.cmdline(member).contains("io.jettygraceful.internal.holder.HolderMain"))
                     {
                         holder[0] = member;
                         return true;
@@ -225,7 +225,7 @@ class ContainerTest
         assertTrue(Procs.cmdline(firstJvm).contains("-jar"), "the first JVM: " + container.namespace().describe());
         restartThroughInit(container, container.status());
         long deadline = System.nanoTime() + HANDOFF.toNanos();
-        while (!Procs.cmdline(firstJvm).contains("io.jettygraceful.HolderMain"))
+        while (!Procs.cmdline(firstJvm).contains("io.jettygraceful.internal.holder.HolderMain"))
         {
             if (System.nanoTime() - deadline > 0)
                 fail("the first JVM did not exec into the holder: " + container.namespace().describe() + "\n" + container.process().tail(20));

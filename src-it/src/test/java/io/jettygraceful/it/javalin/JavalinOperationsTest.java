@@ -147,7 +147,7 @@ class JavalinOperationsTest
         assertNotEquals(1, next.pid());
         process.awaitLog("Serving pid=" + next.pid() + " generation=2 ", JavalinSample.HANDOFF);
         // PID 1 holds the container now: signals to it reach the serving generation.
-        Restarts.await(() -> namespace.members().stream().anyMatch(m -> io.jettygraceful.it.Procs.cmdline(m).contains("io.jettygraceful.HolderMain")),
+        Restarts.await(() -> namespace.members().stream().anyMatch(m -> io.jettygraceful.it.Procs.cmdline(m).contains("io.jettygraceful.internal.holder.HolderMain")),
             JavalinSample.HANDOFF, "the first process to exec into the holder: " + namespace.describe());
 
         java.util.concurrent.CompletableFuture<Http.Response> slow = java.util.concurrent.CompletableFuture.supplyAsync(
