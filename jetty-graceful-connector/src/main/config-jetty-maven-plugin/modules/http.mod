@@ -8,7 +8,7 @@ cannot be enabled beside graceful-http, which provides http. In the plugin's jet
 this module takes the place of Jetty's http module: it is graceful-http (it provides
 graceful-http, so graceful-restart depends on it). Its classes come from lib/ext,
 where the plugin copies each plugin <dependency> (without its dependencies): make
-that io.jettygraceful:jetty-graceful-connector-bundle, the connector with jnr-posix,
+that io.jettygraceful:jetty-graceful-connector-bundle, the connector with
 jnr-ffi, jffi (with its native libraries) and ASM in one jar.
 
 [tags]

@@ -102,12 +102,6 @@ etc/jetty-graceful-restart.xml
 ## under systemd); elsewhere it starts at the same priority and the first restart logs why.
 # jetty.graceful.restart.replacementNice=5
 
-## Whether the replaced JVM moves its idle plain HTTP/1.1 keep-alive connections to the
-## replacement with their sockets open (SCM_RIGHTS), so that their clients never reconnect,
-## rather than closing them; TLS, HTTP/2, WebSocket and PROXY connections are closed either way
-## (default true; false: every connection is closed as before).
-# jetty.graceful.restart.moveConnections=true
-
 ## Warm-up of the replacement before it reports ready (io.jettygraceful.WarmUpReadinessCheck):
 ## it replays these requests through an in-process LocalConnector (never the shared socket),
 ## so the JIT has compiled the request path when it takes over. Unset (default): no warm-up.

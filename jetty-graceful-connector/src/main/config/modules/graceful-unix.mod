@@ -19,11 +19,9 @@ server
 
 [files]
 maven://io.jettygraceful/jetty-graceful-connector/@project.version@|lib/graceful/jetty-graceful-connector-@project.version@.jar
-maven://com.github.jnr/jnr-posix/3.2.5|lib/graceful/jnr-posix-3.2.5.jar
 maven://com.github.jnr/jnr-ffi/2.3.4|lib/graceful/jnr-ffi-2.3.4.jar
 maven://com.github.jnr/jffi/1.4.3|lib/graceful/jffi-1.4.3.jar
 maven://com.github.jnr/jffi/1.4.3/jar/native|lib/graceful/jffi-1.4.3-native.jar
-maven://com.github.jnr/jnr-constants/0.11.2|lib/graceful/jnr-constants-0.11.2.jar
 maven://com.github.jnr/jnr-a64asm/1.0.0|lib/graceful/jnr-a64asm-1.0.0.jar
 maven://com.github.jnr/jnr-x86asm/1.0.2|lib/graceful/jnr-x86asm-1.0.2.jar
 maven://org.ow2.asm/asm/9.11.1|lib/graceful/asm-9.11.1.jar
