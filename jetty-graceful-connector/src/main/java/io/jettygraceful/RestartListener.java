@@ -31,7 +31,7 @@ public interface RestartListener
 
     /**
      * This process handed over and has drained: its server is stopped, and it exits next unless
-     * {@link GracefulRestart#setExitAfterDrain(boolean) exitAfterDrain} is false, in which case ending the process
+     * {@link GracefulRestartConfiguration#setExitAfterDrain(boolean) exitAfterDrain} is false, in which case ending the process
      * (closing a framework's application context, then exiting 0) is the listener's job. Not called when the
      * replacement died during the drain and this process took the sockets back (it then serves on, and
      * {@link #restartFailed} is called instead).

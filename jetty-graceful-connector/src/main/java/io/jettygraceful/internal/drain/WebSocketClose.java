@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * would stay with the draining process until the drain timeout and then die without a close frame (clients see 1006
  * and all reconnect at once). Instead each WebSocket session on the drained connectors is closed by the server with a
  * close frame: after a restart with <strong>1012 (Service Restart)</strong>, each at its own moment spread evenly over
- * the {@link io.jettygraceful.GracefulRestart#setWebSocketCloseSpread close spread} (in a random order), so the replacement gets the
+ * the {@link io.jettygraceful.GracefulRestartConfiguration#setWebSocketCloseSpread close spread} (in a random order), so the replacement gets the
  * reconnects over that window rather than at one instant; on a real stop with <strong>1001 (Going Away)</strong> at
  * once, as Jetty's own stop does.
  *

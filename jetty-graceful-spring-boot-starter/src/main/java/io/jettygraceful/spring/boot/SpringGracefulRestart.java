@@ -35,7 +35,7 @@ import org.springframework.context.SmartLifecycle;
  *     accepts once its parent hands over.</li>
  * <li>A replaced process drains, then {@link ContextClosingListener} closes the context and exits 0.</li>
  * <li>A real stop (SIGTERM, {@code context.close()}) with {@code server.shutdown=graceful}: {@link #stop()} runs just
- *     before Boot's graceful shutdown phase and drains the way a handoff does (see {@link GracefulRestart#setDrainOnStop}),
+ *     before Boot's graceful shutdown phase and drains the way a handoff does (see {@link io.jettygraceful.GracefulRestartConfiguration#setDrainOnStop}),
  *     bounded by {@code spring.lifecycle.timeout-per-shutdown-phase}. With {@code server.shutdown=immediate} Boot stops
  *     as usual.</li>
  * </ol>
