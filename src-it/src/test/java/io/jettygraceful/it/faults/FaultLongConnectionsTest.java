@@ -78,7 +78,8 @@ class FaultLongConnectionsTest
     }
 
     /**
-     * Idle keep-alive connections opened before the restart: the old process exits within the drain timeout anyway. A
+     * Idle keep-alive connections opened before the restart, with moving connections off (the drain that closes them;
+     * with it on they move, see ConnectionMoveTest): the old process exits within the drain timeout anyway. A
      * request sent on one during the drain is answered by the old process with {@code Connection: close}; after the old
      * process is gone, each connection is found closed cleanly (EOF) before anything is written. Never a reset.
      */
@@ -88,7 +89,8 @@ class FaultLongConnectionsTest
         int port = FreePorts.ipv4();
         Duration drain = Duration.ofSeconds(3);
         ExampleStatus first = Faults.start(processes, ExampleProcess.builder().name("fault-idle-keepalive"), port, "--drain-timeout", "3s",
-            "--handover-spread", "0"); // the drain alone: every response of the old process says close at once
+            "--handover-spread", "0", // the drain alone: every response of the old process says close at once
+            "--move-connections", "false"); // the close-based drain; ConnectionMoveTest covers idle connections that move
         ExampleProcess process = processes.started().get(0);
         List<Http.Connection> duringDrain = new ArrayList<>();
         List<Http.Connection> afterExit = new ArrayList<>();
