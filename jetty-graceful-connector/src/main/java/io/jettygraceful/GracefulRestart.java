@@ -635,7 +635,7 @@ public class GracefulRestart extends ContainerLifeCycle
             handoverSpread.isZero() ? "" : "both accept while connections move over for " + handoverSpread.toMillis() + " ms, then ", drainTimeout.toMillis());
         ContainerHolder containerHolder = holder;
         if (containerHolder != null)
-            containerHolder.startHolding(outcome.childPid());
+            containerHolder.startHolding(outcome.childPid(), configuration.getDrainTimeout());
         result.complete(outcome);
         committed.run(connectors, outcome, attempt.childPid());
     }

@@ -87,6 +87,10 @@ public final class ContainerHolder implements HolderLink
     private volatile Thread exitHook;
     private volatile boolean exiting;
     private final java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    /** Set by the one thread that holds: the drain's end ({@link #hold}), or the exit hook when the JVM's exit came first. */
+    private final java.util.concurrent.atomic.AtomicBoolean holdBegun = new java.util.concurrent.atomic.AtomicBoolean();
+    /** How long the other children may take once the serving process has ended, when the exit hook holds. */
+    private volatile Duration linger = Duration.ofSeconds(30);
 
     private ContainerHolder(Os os, int[] pair)
     {
@@ -143,9 +147,14 @@ public final class ContainerHolder implements HolderLink
         return forwarder != null;
     }
 
-    /** Called once {@code servingPid} has taken over: signals go to the serving process from now on. */
-    public synchronized void startHolding(int servingPid)
+    /**
+     * Called once {@code servingPid} has taken over: signals go to the serving process from now on.
+     *
+     * @param linger how long the other children may still take once the serving process has ended (the drain timeout)
+     */
+    public synchronized void startHolding(int servingPid, Duration linger)
     {
+        this.linger = linger;
         loop.serving(servingPid);
         if (forwarder == null)
             forwarder = SignalForwarder.install(loop::forward);
@@ -217,6 +226,17 @@ public final class ContainerHolder implements HolderLink
      */
     public void hold(Duration linger)
     {
+        if (!holdBegun.compareAndSet(false, true))
+        {
+            // The exit hook holds already (the application exited first, from a drained listener): it ends the process.
+            awaitProcessEnd();
+        }
+        holdNow(linger);
+    }
+
+    /** {@link #hold}'s work, run by the one thread that won {@link #holdBegun}; never returns. */
+    private void holdNow(Duration linger)
+    {
         stopReading();
         List<String> command = holderCommand(linger);
         if (command == null)
@@ -252,6 +272,11 @@ public final class ContainerHolder implements HolderLink
         if (held.getCount() == 0)
             return;
         LOG.info("Container holder: this JVM was asked to exit while it holds; it stays until the serving generation (pid {}) ends", loop.servingPid());
+        // The exit came before the drain's end called hold(), e.g. from a drained listener on the restart thread (Spring
+        // Boot's and Dropwizard's end of a replaced process call System.exit there): that thread now waits in this very
+        // exit, so hold here, or nobody would reap the serving generation and end the container with its status.
+        if (isHolding() && holdBegun.compareAndSet(false, true))
+            holdNow(linger); // never returns: exec, or halt with the serving generation's status
         try
         {
             // until hold() ends the process; or no longer, when this process took its sockets back (stopHolding)
@@ -264,6 +289,22 @@ public final class ContainerHolder implements HolderLink
         catch (InterruptedException x)
         {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Never returns: another thread ends the process (by exec or halt). */
+    private static void awaitProcessEnd()
+    {
+        while (true)
+        {
+            try
+            {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            catch (InterruptedException x)
+            {
+                // keep waiting: the process ends elsewhere
+            }
         }
     }
 
