@@ -650,21 +650,9 @@ final class LinuxOs implements Os
     public int read(int fd, byte[] buffer, long timeoutMillis) throws OsException
     {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        Pointer pollFd = Memory.allocateDirect(runtime, 8, true);
         while (true)
         {
-            long remaining = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-            pollFd.putInt(0, fd);
-            pollFd.putShort(4, POLLIN);
-            pollFd.putShort(6, (short)0);
-            int ready = libc.poll(pollFd, 1, (int)Math.min(Integer.MAX_VALUE, remaining));
-            if (ready < 0)
-            {
-                if (errno() == EINTR)
-                    continue;
-                throw failure("poll(" + fd + ")");
-            }
-            if (ready == 0)
+            if (!awaitReadable(fd, deadline))
                 return -1;
             long count = libc.read(fd, buffer, buffer.length);
             if (count >= 0)
@@ -842,21 +830,9 @@ final class LinuxOs implements Os
         if (runtime.addressSize() != 8)
             throw new OsException("passing file descriptors is implemented for 64-bit Linux only", 0);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
-        Pointer pollFd = Memory.allocateDirect(runtime, 8, true);
         while (true)
         {
-            long remaining = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-            pollFd.putInt(0, fd);
-            pollFd.putShort(4, POLLIN);
-            pollFd.putShort(6, (short)0);
-            int ready = libc.poll(pollFd, 1, (int)Math.min(Integer.MAX_VALUE, remaining));
-            if (ready < 0)
-            {
-                if (errno() == EINTR)
-                    continue;
-                throw failure("poll(" + fd + ")");
-            }
-            if (ready == 0)
+            if (!awaitReadable(fd, deadline))
                 return null;
             Pointer buffer = Memory.allocateDirect(runtime, Math.max(1, maxBytes), true);
             Pointer iov = Memory.allocateDirect(runtime, 16, true);
@@ -897,6 +873,28 @@ final class LinuxOs implements Os
             buffer.get(0, payload, 0, payload.length);
             return new FdMessage(payload, fds.stream().mapToInt(Integer::intValue).toArray(),
                 (flags & MSG_CTRUNC) != 0, (flags & MSG_TRUNC) != 0, count == 0 && fds.isEmpty());
+        }
+    }
+
+    /**
+     * Polls {@code fd} for input until {@code deadline} ({@link System#nanoTime()}), through EINTR.
+     *
+     * @return false when the deadline passed with nothing to read
+     */
+    private boolean awaitReadable(int fd, long deadline) throws OsException
+    {
+        Pointer pollFd = Memory.allocateDirect(runtime, 8, true);
+        while (true)
+        {
+            long remaining = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+            pollFd.putInt(0, fd);
+            pollFd.putShort(4, POLLIN);
+            pollFd.putShort(6, (short)0);
+            int ready = libc.poll(pollFd, 1, (int)Math.min(Integer.MAX_VALUE, remaining));
+            if (ready >= 0)
+                return ready > 0;
+            if (errno() != EINTR)
+                throw failure("poll(" + fd + ")");
         }
     }
 
